@@ -1,0 +1,1 @@
+"""Shared pure pieces: money, time, identifiers, masking, errors. Imports nothing of ours."""

@@ -1,0 +1,1 @@
+"""Persistence plumbing: declarative base, column types, engine and sessions, migrations."""

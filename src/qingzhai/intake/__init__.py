@@ -1,0 +1,1 @@
+"""Intake (受理): a creditor's placement file becomes debtors, debts and cases."""

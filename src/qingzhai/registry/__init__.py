@@ -1,0 +1,1 @@
+"""Case registry: creditors, debtors, debts, cases, their stages, holds and events."""
