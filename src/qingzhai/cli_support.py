@@ -20,12 +20,13 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from qingzhai.core.actor import Actor, Role
 from qingzhai.core.errors import Conflict, DomainError, NotFound, NotPermitted, RuleViolation
 from qingzhai.db.session import unit_of_work
-from qingzhai.i18n import _
+from qingzhai.i18n import _, gettext
 
 console = Console()
 err_console = Console(stderr=True)
@@ -56,7 +57,7 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except DomainError as exc:
-            err_console.print(f"[red]{_('Error')}:[/red] {exc}", highlight=False, markup=True)
+            err_console.print(Text.assemble((_("Error") + ": ", "red"), exc.localized(gettext)), highlight=False)
             raise typer.Exit(exit_code_for(exc)) from None
 
     return wrapper

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,30 @@ class Settings(BaseSettings):
         SecretStr("qingzhai-development-only-hmac-key"),
         description="Key of the keyed hash (HMAC-SHA256) that matches ID numbers and phones. "
         "Set a long random value in production and keep it with the master key.",
+    )
+    master_key: SecretStr | None = Field(
+        None,
+        description="Master key (base64 of 32 random bytes) that wraps the data keys encrypting personal "
+        "data. Unset = a fixed development key, with a warning. `qingzhai keys generate` makes one.",
+    )
+    master_key_file: Path | None = Field(
+        None, description="File holding the master key (base64), used when master_key is unset.",
+    )
+    jwt_secret: SecretStr | None = Field(
+        None,
+        description="Secret signing API access tokens (HS256). Unset = a development secret, with a warning.",
+    )
+    password_time_cost: int = Field(3, ge=1, le=20, description="Argon2id passes (RFC 9106 second choice: 3).")
+    password_memory_kib: int = Field(
+        65536, ge=8, le=4 * 1024 * 1024, description="Argon2id memory in KiB (RFC 9106 second choice: 64 MiB)."
+    )
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60, description="Lifetime of an access token.")
+    login_attempts_per_minute: int = Field(
+        5, ge=1, description="Failed logins allowed per user name and per client address in a minute."
+    )
+    max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser (none by default).",
     )
     sql_echo: bool = False
     api_page_size_max: int = 500

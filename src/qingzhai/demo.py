@@ -24,12 +24,12 @@ from qingzhai.config import reset_settings
 from qingzhai.core.actor import Actor, Role
 from qingzhai.db import migrate
 from qingzhai.db.session import engine_for, unit_of_work
-from qingzhai.i18n import _
-from qingzhai.intake.cli import render_report
-from qingzhai.intake.files import file_sha256, open_placements
-from qingzhai.intake.service import import_placements
+from qingzhai.i18n import N_, _
 from qingzhai.registry import service as registry
 from qingzhai.registry.cli import render_summary
+from qingzhai.registry.intake.cli import render_report
+from qingzhai.registry.intake.files import file_sha256, open_placements
+from qingzhai.registry.intake.service import import_placements
 from qingzhai.registry.rules import CreditorPolicy, Stage
 from qingzhai.sim.portfolio import write_portfolio
 
@@ -101,7 +101,7 @@ def step_import(ctx: DemoContext) -> None:
 
 
 def step_walk(ctx: DemoContext) -> None:
-    """Until every stage has its own capability, move cases on with recorded reasons."""
+    """Intake accepts every placed case: it moves to assessment, with the reason recorded."""
     moved = {Stage.assessment: 0}
     with unit_of_work(engine_for(ctx.url)) as session:
         cases, _total = registry.list_cases(session, stage=Stage.intake, limit=1_000_000)
@@ -115,10 +115,29 @@ def step_walk(ctx: DemoContext) -> None:
     ctx.console.print(table)
 
 
-STEPS: list[DemoStep] = [
-    ("Intake: placement files from three creditors", step_import),
-    ("Cases move on", step_walk),
-]
+def steps() -> list[DemoStep]:
+    """The demo in process order. Imported here, not at module level: the steps import this module."""
+    from qingzhai.assessment.demo import demo_step as assessment_step
+    from qingzhai.compliance.demo import demo_step as compliance_step
+    from qingzhai.conversation.demo import demo_step as conversation_step
+    from qingzhai.execution.demo import demo_step as execution_step
+    from qingzhai.mediation.demo import demo_step as mediation_step
+    from qingzhai.planning.demo import demo_step as planning_step
+    from qingzhai.scoring.demo import demo_step as scoring_step
+    from qingzhai.security.demo import demo_step as security_step
+
+    return [
+        (N_("Intake: placement files from three creditors"), step_import),
+        (N_("Security: assignment, legal bases, encryption at rest, audit trail"), security_step),
+        (N_("Cases move on"), step_walk),
+        (N_("Assessment: 12 indicators, fake debts, shell companies"), assessment_step),
+        (N_("Scoring: the repayment-capacity model on the platform's history"), scoring_step),
+        (N_("Planning: ranked plans, the debtor's answer"), planning_step),
+        (N_("Mediation: back-to-back mediation of a share of cases"), mediation_step),
+        (N_("Execution: months of payments, run-day, the ledger"), execution_step),
+        (N_("Conversations: the collection bot and a collector's call"), conversation_step),
+        (N_("Compliance: a day of calls, a suspension, an audit"), compliance_step),
+    ]
 
 
 def run_demo(*, debtors: int = 300, seed: int = 7, database_url: str | None = None,
@@ -137,7 +156,7 @@ def run_demo(*, debtors: int = 300, seed: int = 7, database_url: str | None = No
     ctx = DemoContext(url=database_url, now=clock.now(), seed=seed, debtors=debtors, console=console, workdir=workdir)
     console.print(Rule(_("qingzhai demo")))
     console.print(_("Database: {url}", url=database_url))
-    for title, step in STEPS:
+    for title, step in steps():
         console.print(Rule(_(title)))
         step(ctx)
     console.print(Rule(_("Portfolio summary")))

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from qingzhai import __version__
 from qingzhai.api import errors
+from qingzhai.api.deps import get_actor
+from qingzhai.assessment.api import router as assessment_router
+from qingzhai.compliance.api import router as compliance_router
+from qingzhai.conversation.api import router as conversation_router
 from qingzhai.db.session import default_engine, session_factory
-from qingzhai.intake.api import router as intake_router
+from qingzhai.execution.api import router as execution_router
+from qingzhai.mediation.api import router as mediation_router
+from qingzhai.planning.api import router as planning_router
 from qingzhai.registry.api import router as registry_router
+from qingzhai.registry.intake.api import router as intake_router
+from qingzhai.scoring.api import router as scoring_router
+from qingzhai.security import http as security_http
 
 DESCRIPTION = """
 qingzhai (清债) — lawful, compliance-first debt recovery and resolution.
@@ -29,6 +38,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    app.include_router(registry_router)
-    app.include_router(intake_router)
+    # Every capability route needs an authenticated user (routes check their permissions too);
+    # only /health and the login route of the security router are open.
+    authenticated = [Depends(get_actor)]
+    for router in (registry_router, intake_router, compliance_router, assessment_router, planning_router,
+                   execution_router, scoring_router, conversation_router, mediation_router):
+        app.include_router(router, dependencies=authenticated)
+    security_http.install(app)
     return app

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from qingzhai.core.actor import Actor, Role
+from qingzhai import clock
+from qingzhai.core.actor import Actor
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -21,13 +23,40 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_actor(request: Request) -> Actor:
-    """The acting user. Authentication replaces this with the logged-in principal."""
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login.")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="A creditor system's API key.")
+
+
+def get_actor(
+    request: Request,
+    session: Annotated[Session, Depends(get_session)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Actor:
+    """The authenticated principal: a JWT bearer token or an API key; 401 otherwise.
+
+    `app.state.actor_resolver` (set in code, never by a request) replaces authentication for an
+    embedding application or a test app.
+    """
     override = getattr(request.app.state, "actor_resolver", None)
     if override is not None:
-        return override(request)
+        actor: Actor = override(request)
+        request.state.actor = actor
+        return actor
+    from qingzhai.security.auth import Unauthenticated, actor_from_api_key, actor_from_token
+
     host = request.client.host if request.client else None
-    return Actor(id="api", name="api", role=Role.admin, source=host)
+    try:
+        if bearer is not None and bearer.scheme.lower() == "bearer":
+            actor = actor_from_token(session, bearer.credentials, now=clock.now(), source=host)
+        elif api_key:
+            actor = actor_from_api_key(session, api_key, source=host)
+        else:
+            raise Unauthenticated("authentication required (bearer token or X-API-Key)", field="authorization")
+    except Unauthenticated as exc:
+        raise HTTPException(401, exc.reason, headers={"WWW-Authenticate": "Bearer"}) from None
+    request.state.actor = actor  # the audit middleware records who made the request
+    return actor
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

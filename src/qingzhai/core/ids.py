@@ -1,21 +1,36 @@
-"""Identifiers: time-ordered, URL-safe, 26-character ids (ULID layout).
+"""Identifiers: time-ordered, URL-safe, 26-character ids (monotonic ULID layout).
 
-Time-ordered ids keep B-tree inserts append-only and make logs sortable by creation.
+Time-ordered ids keep B-tree inserts append-only and make logs sortable by creation. Within one
+millisecond the random part is incremented, so ids made by one process sort in creation order
+(events created in the same millisecond keep their order).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_lock = threading.Lock()
+_last_ms = -1
+_last_rand = 0
+_RAND_MAX = (1 << 80) - 1
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # 10 bits -> two characters
 
 
 def new_id() -> str:
-    millis = time.time_ns() // 1_000_000
-    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    global _last_ms, _last_rand
+    with _lock:
+        millis = time.time_ns() // 1_000_000
+        if millis <= _last_ms:
+            millis = _last_ms
+            _last_rand += 1
+            if _last_rand > _RAND_MAX:  # pragma: no cover - 2**80 ids in one millisecond
+                millis += 1
+                _last_rand = int.from_bytes(os.urandom(10), "big") >> 1
+        else:
+            _last_rand = int.from_bytes(os.urandom(10), "big") >> 1
+        _last_ms = millis
+        value = (millis << 80) | _last_rand
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in range(120, -1, -10)])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from qingzhai.core.errors import RuleViolation
+from qingzhai.core.text import N_
 
 # ISO 4217 active codes with their minor units (exponent). Covers every currency a creditor
 # in scope is likely to place; unknown codes are refused rather than guessed.
@@ -41,12 +42,12 @@ def parse_decimal(text: str | Decimal | int, *, field: str, max_places: int = 2)
     try:
         value = Decimal(raw)
     except (InvalidOperation, ValueError):
-        raise RuleViolation(f"'{text}' is not a number", field=field) from None
+        raise RuleViolation(N_("'{value}' is not a number"), field=field, params={"value": str(text)[:30]}) from None
     if not value.is_finite():
-        raise RuleViolation("must be a finite number", field=field)
+        raise RuleViolation(N_("must be a finite number"), field=field)
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > max_places:
-        raise RuleViolation(f"has more than {max_places} decimal places", field=field)
+        raise RuleViolation(N_("has more than {places} decimal places"), field=field, params={"places": max_places})
     return value
 
 

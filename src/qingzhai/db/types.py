@@ -19,6 +19,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 _SCALE = 2
 _FACTOR = Decimal(10) ** _SCALE
+_QUANTUM = Decimal(1).scaleb(-_SCALE)
 
 
 class Amount(TypeDecorator[Decimal]):
@@ -33,21 +34,23 @@ class Amount(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        if isinstance(value, float):
-            raise TypeError("money must be Decimal, not float")
-        value = Decimal(value)
-        if value != value.quantize(Decimal(1).scaleb(-_SCALE)):
+        if type(value) is not Decimal:
+            if isinstance(value, float):
+                raise TypeError("money must be Decimal, not float")
+            value = Decimal(value)
+        exponent = value.as_tuple().exponent
+        if not isinstance(exponent, int) or (exponent < -_SCALE and value != value.quantize(_QUANTUM)):
             raise ValueError(f"amount {value} has more than {_SCALE} decimal places")
         if dialect.name == "sqlite":
-            return int(value * _FACTOR)
+            return int(value.scaleb(_SCALE))
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return (Decimal(int(value)) / _FACTOR).quantize(Decimal(1).scaleb(-_SCALE))
-        return Decimal(value).quantize(Decimal(1).scaleb(-_SCALE))
+            return Decimal(int(value)).scaleb(-_SCALE)
+        return Decimal(value).quantize(_QUANTUM)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -57,9 +60,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("timestamps must be timezone-aware")
-        value = value.astimezone(UTC)
+        if value.tzinfo is not UTC:
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError("timestamps must be timezone-aware")
+            value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:

@@ -15,6 +15,8 @@ from qingzhai.i18n import _
 from qingzhai.registry import service
 from qingzhai.registry.rules import CreditorPolicy, HoldKind, Outcome, Stage
 from qingzhai.registry.schemas import CaseDetail, CaseEventRead, CaseRead, CreditorRead, DebtRead, HoldRead
+from qingzhai.security.assignment import AssignmentRule, assign_by_rule, assign_case, parse_amount
+from qingzhai.security.service import audit
 
 creditors_app = typer.Typer(help="Creditors (委托方) and their policy.", no_args_is_help=True)
 cases_app = typer.Typer(help="Cases: list, show, change stage, holds.", no_args_is_help=True)
@@ -34,6 +36,7 @@ def creditors_add(
     with transaction() as session:
         creditor = service.create_creditor(session, name=name, policy=parsed, now=clock.now())
         view = CreditorRead.of(creditor)
+        audit(session, actor=operator(), action="creditor.add", now=clock.now(), detail={"creditor_id": creditor.id})
     if as_json:
         print_json(view)
     else:
@@ -80,6 +83,8 @@ def creditors_set_policy(
         creditor = service.get_creditor(session, ref)
         service.update_creditor_policy(session, creditor, _json_arg(changes, "policy"))
         view = CreditorRead.of(creditor)
+        audit(session, actor=operator(), action="creditor.policy", now=clock.now(),
+              detail={"creditor_id": creditor.id, "changes": _json_arg(changes, "policy")})
     if as_json:
         print_json(view)
     else:
@@ -110,6 +115,8 @@ def cases_list(
         creditor_id = service.get_creditor(session, creditor).id if creditor else None
         rows, total = service.list_cases(session, stage=stage, creditor_id=creditor_id, offset=offset, limit=limit)
         views = [CaseRead.of(c, service.get_debtor(session, c.debtor_id)) for c in rows]
+        audit(session, actor=operator(), action="case.list", now=clock.now(),
+              detail={"cases": [c.number for c in rows][:1000], "stage": stage, "creditor_id": creditor_id})
     if as_json:
         print_json({"total": total, "items": views})
         return
@@ -136,6 +143,7 @@ def cases_show(case_ref: Annotated[str, typer.Argument(metavar="ID")], as_json: 
             holds=[HoldRead.of(h) for h in case.holds],
             events=[CaseEventRead.of(e) for e in service.case_events(session, case)],
         )
+        audit(session, actor=operator(), action="case.read", now=clock.now(), case_id=case.id, debtor_id=case.debtor_id)
     if as_json:
         print_json(view)
         return
@@ -176,6 +184,8 @@ def cases_advance(
         case = service.get_case(session, case_ref)
         before = case.stage
         service.advance_case(session, case, to=to, reason=reason, outcome=outcome, actor=operator(), now=clock.now())
+        audit(session, actor=operator(), action="case.stage", now=clock.now(), case_id=case.id, debtor_id=case.debtor_id,
+              detail={"from": before, "to": case.stage})
         number, stage = case.number, case.stage
     if as_json:
         print_json({"case": number, "from": before, "to": stage, "outcome": outcome})
@@ -197,6 +207,8 @@ def cases_hold(
     with transaction() as session:
         case = service.get_case(session, case_ref)
         hold = service.place_hold(session, case, kind=kind, until=end, reason=reason, actor=operator(), now=clock.now())
+        audit(session, actor=operator(), action="case.hold", now=clock.now(), case_id=case.id, debtor_id=case.debtor_id,
+              detail={"hold_id": hold.id, "kind": kind.value})
         view = HoldRead.of(hold)
         number = case.number
     if as_json:
@@ -217,7 +229,50 @@ def cases_lift(
     with transaction() as session:
         case = service.get_case(session, case_ref)
         service.lift_hold(session, case, hold_id, reason=reason, actor=operator(), now=clock.now())
+        audit(session, actor=operator(), action="case.hold_lifted", now=clock.now(), case_id=case.id,
+              debtor_id=case.debtor_id, detail={"hold_id": hold_id})
     console.print(_("Hold lifted."))
+
+
+@cases_app.command("assign")
+@handle_errors
+def cases_assign(
+    case_ref: Annotated[str, typer.Argument(metavar="ID")],
+    to: Annotated[str, typer.Option("--to", help="The collector or mediator (user name or id).")],
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
+) -> None:
+    """Assign a case to a collector or mediator (reassignment is recorded and audited)."""
+    with transaction() as session:
+        case = service.get_case(session, case_ref)
+        assign_case(session, case, to=to, reason=reason, actor=operator(), now=clock.now())
+        number = case.number
+    console.print(_("Case {number} assigned to {user}.", number=number, user=to))
+
+
+@cases_app.command("assign-bulk")
+@handle_errors
+def cases_assign_bulk(
+    to: Annotated[str, typer.Option("--to", help="The collector or mediator (user name or id).")],
+    district: Annotated[str | None, typer.Option(help="Only debtors in this district, e.g. 浦东新区.")] = None,
+    min_amount: Annotated[str | None, typer.Option(help="Placed amount at least (inclusive).")] = None,
+    max_amount: Annotated[str | None, typer.Option(help="Placed amount at most (inclusive).")] = None,
+    currency: Annotated[str | None, typer.Option(help="Only cases in this currency.")] = None,
+    stage: Annotated[Stage | None, typer.Option(help="Only cases in this stage.")] = None,
+    creditor: Annotated[str | None, typer.Option(help="Only this creditor's cases (name or id).")] = None,
+    include_assigned: Annotated[bool, typer.Option("--include-assigned", help="Also reassign assigned cases.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many cases.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in each case's history).")] = None,
+) -> None:
+    """Assign every open case matching a rule (district, amount tier, …) to one user."""
+    with transaction() as session:
+        rule = AssignmentRule(
+            district=district, min_amount=parse_amount(min_amount, "min_amount"),
+            max_amount=parse_amount(max_amount, "max_amount"), currency=currency, stage=stage,
+            creditor_id=service.get_creditor(session, creditor).id if creditor else None,
+            unassigned_only=not include_assigned, limit=limit,
+        )
+        count = assign_by_rule(session, to=to, rule=rule, reason=reason, actor=operator(), now=clock.now())
+    console.print(_("{n} cases assigned to {user}.", n=count, user=to))
 
 
 def summary(as_json: JsonOpt = False) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qingzhai.db.base import Base, created_at_column, id_column
 from qingzhai.db.types import Amount, JSONType, UTCDateTime
+from qingzhai.security.types import EncryptedText
 
 
 class Creditor(Base):
@@ -30,12 +31,12 @@ class Debtor(Base):
     id: Mapped[str] = id_column()
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
-    id_number: Mapped[str] = mapped_column(String(512))
+    id_number: Mapped[str] = mapped_column(EncryptedText("debtors.id_number"))
     id_key: Mapped[str] = mapped_column(String(64), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(512))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("debtors.phone"))
     phone_key: Mapped[str | None] = mapped_column(String(64), index=True)
-    email: Mapped[str | None] = mapped_column(String(512))
-    address: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(EncryptedText("debtors.email"))
+    address: Mapped[str | None] = mapped_column(EncryptedText("debtors.address"))
     district: Mapped[str | None] = mapped_column(String(64), index=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     employer: Mapped[str | None] = mapped_column(String(200))

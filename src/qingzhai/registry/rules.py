@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from qingzhai.core.errors import InvalidTransition, RuleViolation
+from qingzhai.core.text import N_
 
 
 class Stage(StrEnum):
@@ -42,6 +43,11 @@ class DebtorType(StrEnum):
     individual = "individual"
     enterprise = "enterprise"
 
+
+# Names shown to users (translated by the catalogs).
+STAGE_NAMES = (N_("intake"), N_("assessment"), N_("planning"), N_("execution"), N_("closed"))
+OUTCOME_NAMES = (N_("paid"), N_("settled"), N_("restructured"), N_("written_off"), N_("returned"), N_("litigation"))
+HOLD_NAMES = (N_("dispute"), N_("moratorium"), N_("mediation"), N_("cease_contact"), N_("bankruptcy"), N_("deceased"))
 
 TRANSITIONS: Final[Mapping[Stage, frozenset[Stage]]] = {
     Stage.intake: frozenset({Stage.assessment, Stage.closed}),

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qingzhai.config import get_settings
-from qingzhai.core.actor import Actor, Role
+from qingzhai.core.actor import Actor
 from qingzhai.core.errors import Conflict, NotFound, RuleViolation
 from qingzhai.core.money import Money
 from qingzhai.core.timeutil import zone
 from qingzhai.registry.models import Case, CaseEvent, Creditor, Debt, Debtor, Hold
+
+# The registry's entities are the platform's shared aggregates: other capabilities receive and
+# pass them (and annotate with them) through this module, and change them only through its
+# functions; they never query the registry's tables themselves.
 from qingzhai.registry.rules import (
     CreditorPolicy,
     HoldKind,
@@ -29,6 +33,7 @@ from qingzhai.registry.rules import (
     check_hold,
     hold_is_active,
 )
+from qingzhai.security.rules import Scope, case_scope
 
 
 def identity_key(value: str) -> str:
@@ -99,24 +104,95 @@ def update_creditor_policy(
 
 
 def _scoped(stmt: Select[Any], actor: Actor | None) -> Select[Any]:
-    """Restrict a case query to what `actor` may see: own assignments, own placements, or all."""
-    if actor is None or actor.role in (
-        Role.admin, Role.manager, Role.compliance_officer, Role.system,
-    ):
+    """Restrict a case query to what `actor` may see (the one table: security.rules.CASE_SCOPE)."""
+    scope = case_scope(actor)
+    if scope is Scope.all:
         return stmt
-    if actor.role in (Role.collector, Role.mediator):
+    if scope is Scope.assigned and actor is not None:
         return stmt.where(Case.assignee_id == actor.id)
-    if actor.role is Role.creditor:
+    if scope is Scope.own_placements and actor is not None and actor.creditor_id:
         return stmt.where(Case.creditor_id == actor.creditor_id)
-    return stmt.where(False)  # pragma: no cover - every role is listed above
+    return stmt.where(false())
+
+
+def visible_case_ids(actor: Actor | None) -> Select[Any]:
+    """A subquery of the ids of the cases `actor` may see, for other capabilities' scoped lists
+    (`stmt.where(Mediation.case_id.in_(visible_case_ids(actor)))`)."""
+    return _scoped(select(Case.id), actor)
+
+
+def cases_by_ids(session: Session, ids: Iterable[str]) -> list[Case]:
+    """Load many cases at once (chunked for SQLite's parameter limit)."""
+    id_list = list(dict.fromkeys(ids))
+    found: list[Case] = []
+    for i in range(0, len(id_list), 900):
+        found.extend(session.scalars(select(Case).where(Case.id.in_(id_list[i : i + 900]))))
+    return found
+
+
+def case_ids_of_debtor(session: Session, debtor_id: str, *, open_only: bool = False) -> list[str]:
+    stmt = select(Case.id).where(Case.debtor_id == debtor_id)
+    if open_only:
+        stmt = stmt.where(Case.stage != Stage.closed.value)
+    return list(session.scalars(stmt.order_by(Case.number)))
+
+
+def open_cases_matching(
+    session: Session,
+    *,
+    district: str | None = None,
+    min_amount: Decimal | None = None,
+    max_amount: Decimal | None = None,
+    currency: str | None = None,
+    stage: Stage | None = None,
+    creditor_id: str | None = None,
+    unassigned_only: bool = False,
+    limit: int | None = None,
+) -> list[Case]:
+    """Open cases selected by a rule (bulk assignment). Amount bounds are inclusive."""
+    stmt = select(Case).join(Debtor, Debtor.id == Case.debtor_id).where(Case.stage != Stage.closed.value)
+    if district is not None:
+        stmt = stmt.where(Debtor.district == district)
+    if min_amount is not None:
+        stmt = stmt.where(Case.placed_amount >= min_amount)
+    if max_amount is not None:
+        stmt = stmt.where(Case.placed_amount <= max_amount)
+    if currency is not None:
+        stmt = stmt.where(Case.currency == currency)
+    if stage is not None:
+        stmt = stmt.where(Case.stage == stage.value)
+    if creditor_id is not None:
+        stmt = stmt.where(Case.creditor_id == creditor_id)
+    if unassigned_only:
+        stmt = stmt.where(Case.assignee_id.is_(None))
+    stmt = stmt.order_by(Case.number)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def case_districts(session: Session) -> list[tuple[str | None, int]]:
+    """Open cases per debtor district, most first."""
+    rows = session.execute(
+        select(Debtor.district, func.count()).join(Case, Case.debtor_id == Debtor.id)
+        .where(Case.stage != Stage.closed.value).group_by(Debtor.district).order_by(func.count().desc())
+    )
+    return [(district, count) for district, count in rows]
+
+
+def _debtor_in_scope(session: Session, debtor_id: str, actor: Actor | None) -> bool:
+    if case_scope(actor) is Scope.all:
+        return True
+    return session.scalar(_scoped(select(Case.id).where(Case.debtor_id == debtor_id).limit(1), actor)) is not None
 
 
 # --- debtors ---------------------------------------------------------------------------------
 
 
-def get_debtor(session: Session, debtor_id: str) -> Debtor:
+def get_debtor(session: Session, debtor_id: str, *, actor: Actor | None = None) -> Debtor:
+    """A debtor; NotFound also when `actor` has no case of this debtor in scope."""
     debtor = session.get(Debtor, debtor_id)
-    if debtor is None:
+    if debtor is None or not _debtor_in_scope(session, debtor.id, actor):
         raise NotFound(f"no debtor '{debtor_id}'", field="debtor_id")
     return debtor
 
@@ -125,9 +201,14 @@ def find_debtor_by_id_number(session: Session, id_number: str) -> Debtor | None:
     return session.scalar(select(Debtor).where(Debtor.id_key == identity_key(id_number)))
 
 
-def list_debtors(session: Session, *, offset: int = 0, limit: int = 50) -> tuple[Sequence[Debtor], int]:
-    total = session.scalar(select(func.count()).select_from(Debtor)) or 0
-    rows = session.scalars(select(Debtor).order_by(Debtor.id).offset(offset).limit(limit)).all()
+def list_debtors(
+    session: Session, *, offset: int = 0, limit: int = 50, actor: Actor | None = None
+) -> tuple[Sequence[Debtor], int]:
+    stmt = select(Debtor)
+    if case_scope(actor) is not Scope.all:
+        stmt = stmt.where(Debtor.id.in_(_scoped(select(Case.debtor_id), actor)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Debtor.id).offset(offset).limit(limit)).all()
     return rows, total
 
 

@@ -28,3 +28,26 @@ def portfolio(
     when: date = parse_date(as_of, "as_of") if as_of else DEFAULT_AS_OF
     rows = write_portfolio(out, debtors, seed=seed, as_of=when, ref_prefix=ref_prefix)
     console.print(_("Wrote {rows} placements for {debtors} debtors to {path}.", rows=rows, debtors=debtors, path=str(out)))
+
+
+@generate_app.command("evidence")
+@handle_errors
+def evidence(
+    out: Annotated[Path, typer.Option(help="Folder to write one file per source into.")] = Path("evidence"),
+    seed: Annotated[int, typer.Option(help="Random seed: same seed and portfolio, same files.")] = 7,
+    as_of: Annotated[str | None, typer.Option(help="Reference date (YYYY-MM-DD); no record lies after it.")] = None,
+    stage: Annotated[str | None, typer.Option(help="Only debtors with a case in this stage.")] = None,
+) -> None:
+    """Write synthetic assessment evidence for the debtors in the database (bank statements, registry graph…)."""
+    from qingzhai import clock
+    from qingzhai.cli_support import transaction
+    from qingzhai.sim.evidence import build_evidence, profiles_from_db, write_evidence
+
+    when: date = parse_date(as_of, "as_of") if as_of else clock.now().date()
+    with transaction() as session:
+        profiles = profiles_from_db(session, stage=stage)
+    built = build_evidence(profiles, seed=seed, as_of=when)
+    files = write_evidence(out, built)
+    console.print(_("Wrote evidence for {debtors} debtors ({files} files, {planted} planted transfers) to {path}.",
+                    debtors=len(profiles), files=len(files), planted=len(built.planted), path=str(out)))
+    console.print(_("Load each with: qingzhai assess import SOURCE FILE"))

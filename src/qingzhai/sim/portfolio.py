@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from faker import Faker
 
-from qingzhai.intake.rules import ALL_COLUMNS
+from qingzhai.registry.intake.rules import ALL_COLUMNS
 from qingzhai.sim.identities import (
     OTHER_BIRTHPLACES,
     SHANGHAI_DISTRICT_CODES,

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from tests.builders import NOW, make_case
 
 from qingzhai.core.actor import SYSTEM
 from qingzhai.core.errors import InvalidTransition, RuleViolation
 from qingzhai.registry import service
 from qingzhai.registry.rules import Outcome, Stage
-from tests.builders import NOW, make_case
 
 
 def test_advance_records_an_event_with_who_and_why(session):

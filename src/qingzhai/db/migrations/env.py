@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy import pool
 
@@ -23,12 +25,20 @@ def run() -> None:
     engine.dispose()
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Encrypted columns are plain TEXT in the schema; the encryption lives in the Python type."""
+    if type_ == "type" and type(obj).__name__ == "EncryptedText":
+        return "sa.Text()"
+    return False
+
+
 def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,392 @@
+"""The conduct guard: prohibited collection conduct in a collector's (or the bot's) utterance.
+
+Rules follow CN-07 and CN-08 (CBA 2026 collection guideline; 2019 SPC/SPP/MPS/MOJ opinion on soft
+violence; Criminal Law art. 293-1) and the issue's list: threats, third-party contact or shaming,
+insults and obscenity, impersonating officials, false legal consequences, fake legal documents,
+pushing the debtor to borrow to repay, harassment by frequency, sexual or discriminatory remarks.
+
+Each rule is a set of trigger patterns. A trigger is dropped when it sits inside the scope of a
+negation or reassurance in the same clause ("我们不会联系您的家人", "您放心，不会上门"), but a
+conditional threat keeps it ("你不还我们就去你单位": the negation governs 还, not the trigger).
+A vulgarity list (glin-profanity, when installed) adds insults. Pure: no database, no clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+
+class Severity(StrEnum):
+    high = "high"  # stop the call / block the template; opens an incident for a human collector
+    medium = "medium"  # block the template; a human collector's utterance opens an incident too
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    span: tuple[int, int]
+    severity: Severity
+    matched: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"rule": self.rule, "span": list(self.span), "severity": self.severity.value, "matched": self.matched}
+
+
+@dataclass(frozen=True)
+class ConductRule:
+    id: str
+    severity: Severity
+    description: str
+    patterns: tuple[str, ...]
+
+
+_FAMILY = (
+    r"(?:家人|家里人|家属|父母|爸妈|你爸|你妈|老爸|老妈|你爸妈|老婆|老公|丈夫|妻子|爱人|配偶|媳妇|孩子|小孩|儿子|女儿|子女|亲戚|"
+    r"兄弟|姐妹|哥哥|姐姐|弟弟|妹妹|岳父|岳母|丈母娘|老丈人|公婆|公公|婆婆|爷爷|奶奶|外公|外婆|舅舅|叔叔|阿姨|姑姑|表哥|表姐)"
+)
+_SOCIAL = (
+    r"(?:单位|公司|领导|老板|上司|同事|人事|HR|财务|客户|合伙人|房东|租客|邻居|街坊|居委会|物业|朋友|好友|同学|战友|"
+    r"通讯录|联系人|紧急联系人|微信好友|学校|幼儿园|老师|班主任|村里|村委会|村长|小区|业主群|家长群|朋友圈)"
+)
+_CONTACT_VERB = (
+    r"(?:联系了?|打电话给|打给|打到|通知|告诉|找|找到|去找|去|上|到|发给|群发|发到|发短信给|发信息给|短信|问问|曝光给|说给|"
+    r"拜访|上门找|登门)"
+)
+_ALL = r"(?:所有|全部|每一?个|那些|全)?"
+
+RULES: tuple[ConductRule, ...] = (
+    ConductRule(
+        "threat_violence",
+        Severity.high,
+        "threats of violence or harm",
+        (
+            r"打断你的?腿",
+            r"弄死你",
+            r"搞死你",
+            r"打死你",
+            r"砍死你",
+            r"废了你",
+            r"让你(?:好看|吃不了兜着走|付出代价|知道厉害|后悔)",
+            r"找人(?:收拾|教训|修理|弄|堵|搞)你?",
+            r"(?:小心|当心)(?:点|你的?|你家|你孩子|走夜路|出门)",
+            r"走夜路",
+            r"出了(?:什么)?事(?:别|不要)(?:来)?找我们",
+            r"(?:出|发生)(?:点)?(?:什么)?意外",
+            r"后果自负",
+            r"(?:砸|烧|泼)(?:了)?你(?:家|的?门|车|油漆)",
+            r"泼油漆",
+            r"上门(?:去)?(?:砸|闹|堵)",
+            r"堵你",
+            r"(?:人身|生命)安全",
+            r"有你(?:好|受)的",
+            r"别怪我们不客气",
+            r"不会放过你",
+            r"出点什么事",
+        ),
+    ),
+    ConductRule(
+        "threat_exposure",
+        Severity.high,
+        "threats to expose or shame the debtor, or to show where they live",
+        (
+            r"曝光",
+            r"(?:发|挂|贴)(?:到|在)?(?:网上|朋友圈|微博|抖音|群里)",
+            r"大字报",
+            r"(?:贴|挂)(?:横幅|海报|告示|照片)",
+            r"让(?:所有人|大家|全村|全小区|你身边的人|你朋友都)(?:都)?知道",
+            r"(?:知道|清楚)你(?:住|家)(?:在)?(?:哪|哪里|哪儿|什么地方)",
+            r"你(?:家)?住在(?:哪|哪里)我们(?:都)?(?:知道|清楚)",
+            r"我们知道你(?:孩子|女儿|儿子)在哪",
+            r"花圈",
+            r"哀乐",
+            r"(?:公开|公布)你的",
+            r"人肉",
+            r"丢人现眼",
+            r"(?:发|挂|贴|转)(?:到|在)?(?:你们?的?)?\w{0,4}(?:群|朋友圈|网上|论坛)",
+            r"(?:欠款|欠钱|个人|身份)信息(?:都)?(?:公开|公布|曝光|发出去)",
+            r"(?:地址|门牌号|住址|单位地址)(?:我们)?(?:都)?(?:查到|知道|掌握)",
+        ),
+    ),
+    ConductRule(
+        "third_party_contact",
+        Severity.high,
+        "contacting or shaming third parties about the debt (family, employer, school, contacts)",
+        (
+            _CONTACT_VERB + r"(?:一下)?(?:你|您)?(?:的)?" + _ALL + _FAMILY,
+            _CONTACT_VERB + r"(?:一下)?(?:你|您)?(?:的|们)?" + _ALL + r"(?:孩子的?)?" + _SOCIAL,
+            r"给(?:你|您)的?" + _ALL + r"(?:" + _FAMILY[3:-1] + "|" + _SOCIAL[3:-1] + r")(?:每人|挨个|一个个|都)?(?:打|发|寄)",
+            r"通讯录.{0,8}(?:打|发|联系|通知|群发)",
+            r"(?:孩子|小孩|儿子|女儿)的?(?:学校|老师|班主任|幼儿园)",
+            _FAMILY + r"(?:的)?(?:单位|公司|学校)",
+            r"(?:爆|打爆|轰炸)(?:你的?)?通讯录",
+            r"通讯录(?:里的?)?(?:人|所有人|每个人|朋友)",
+            r"让(?:你的?)?" + _FAMILY + r"(?:知道|来还|出面)",
+        ),
+    ),
+    ConductRule(
+        "insult",
+        Severity.medium,
+        "insults and obscenity",
+        (
+            r"老赖",
+            r"骗子",
+            r"废物",
+            r"不要脸",
+            r"没脸没皮",
+            r"人渣",
+            r"垃圾(?:人|东西)?",
+            r"畜生",
+            r"混蛋",
+            r"王八蛋",
+            r"滚(?:蛋|开|犊子)?(?![动])",
+            r"傻[逼Bb比]",
+            r"(?<!他)(?<!她)妈的",
+            r"你妈(?!妈)",
+            r"蠢(?:货|猪)",
+            r"白痴",
+            r"脑残",
+            r"狗东西",
+            r"无赖",
+            r"臭不要脸",
+            r"死皮赖脸",
+            r"下三滥",
+            r"贱(?:人|货)?",
+            r"穷鬼",
+            r"要饭的",
+            r"败类",
+        ),
+    ),
+    ConductRule(
+        "impersonation",
+        Severity.high,
+        "posing as police, courts, prosecutors or other officials",
+        (
+            r"(?:我|我们)(?:是|这里是|这边是)(?:公安|警察|派出所|法院|法官|检察院|检察官|经侦|刑警|纪委|司法局|政府|银保监|金融监管局)",
+            r"(?:这里是|这边是)(?:\w{0,6})?(?:派出所|法院|检察院|公安局|经侦)",
+            r"(?:法院|公安|派出所|检察院)(?:的)?(?:工作人员|同志|警官)",
+            r"(?:我|我们)代表(?:法院|公安|政府|检察院)",
+            r"警官",
+            r"执法人员",
+        ),
+    ),
+    ConductRule(
+        "false_legal_consequence",
+        Severity.high,
+        "false legal consequences (jail for a civil debt, family members liable, children barred)",
+        (
+            r"坐牢",
+            r"判(?:你)?刑",
+            r"(?:抓|拘|逮捕|拘留)(?:你|起来|了你)",
+            r"(?:被|要被)(?:抓|拘留|逮捕)",
+            r"(?:刑事|诈骗罪|拘役|蹲监狱|进监狱|吃牢饭|进去)",
+            r"(?:通缉|上门抓人|警察(?:会)?上门)",
+            _FAMILY + r"(?:要|得|必须|都要|也要|就得|会被)(?:替你|帮你|代你|一起)?(?:还|承担|负责|连带|赔)",
+            r"(?:父债子还|株连|连坐)",
+            r"(?:孩子|子女|儿子|女儿).{0,4}(?:不能|没法|上不了|考不了|过不了|进不了)(?:考|上|进)?(?:学|公|公务员|兵|军|大学|好学校|政审|编制|体制内)",
+            r"(?:影响|毁了)(?:你)?(?:孩子|子女)(?:的)?(?:前途|政审|上学|考公)",
+            r"(?:冻结|查封)(?:你)?(?:家人|父母|全家)",
+        ),
+    ),
+    ConductRule(
+        "fake_legal_document",
+        Severity.high,
+        "fake or misrepresented legal documents",
+        (
+            r"(?:传票|逮捕令|拘捕令|通缉令|拘留证|立案通知书?|判决书|执行令)(?:已经)?(?:下来|发|寄|送|出来|给你|到了|马上)",
+            r"(?:已经|马上|正在)?(?:给你)?(?:发|寄|送)(?:了)?(?:法院)?(?:传票|逮捕令|拘捕令|通缉令|拘留证|立案通知)",
+            r"(?:法院|公安)(?:的)?(?:传票|逮捕令|立案通知)",
+            r"(?:逮捕令|拘捕令|通缉令|拘留证)",
+        ),
+    ),
+    ConductRule(
+        "borrow_to_repay",
+        Severity.medium,
+        "pushing the debtor to borrow to repay (以贷养贷)",
+        (
+            r"(?:去|再|找人|找朋友|找亲戚|找家里|网上|从别的平台)(?:借|贷|套现|撸)",
+            r"(?:借呗|花呗|网贷|信用卡|高利贷|小贷|口子)(?:套|借|还|撸|周转)",
+            r"(?:借|贷|套现|刷信用卡)(?:点|一笔|些)?(?:钱)?(?:来|也要|先)?还(?:我们|这笔|上)",
+            r"以贷养贷",
+            r"拆东墙补西墙",
+            r"撸口子",
+            r"卖(?:肾|血|房子?|车)(?:子)?(?:也要|都要|也得|都得|去)?还",
+            r"(?:小贷|网贷|贷款)公司(?:借|贷)",
+            r"借(?:一笔|点|些)(?:钱)?(?:周转|应急|先还)",
+        ),
+    ),
+    ConductRule(
+        "harassment_frequency",
+        Severity.medium,
+        "harassment by frequency",
+        (
+            r"(?:每天|天天|一直|不停|反复|轮番|24小时|二十四小时|日夜|半夜)(?:都|给你)?(?:打|call|轰炸|骚扰)",
+            r"打到你(?:接|还|服|崩溃|受不了)(?:为止)?",
+            r"打爆你(?:的)?电话",
+            r"电话轰炸",
+            r"(?:每隔|每)\s*\w{1,3}(?:分钟|小时)(?:打|一个电话)",
+            r"让你(?:晚上|每天|天天)?(?:睡不着|不得安宁|没法上班)",
+            r"一天(?:打|给你打|call)(?:你)?\w{0,3}(?:次|遍|个电话)",
+            r"(?:打|轰炸)(?:你)?(?:几十|上百|二十|三十|五十)(?:次|遍|个)",
+        ),
+    ),
+    ConductRule(
+        "sexual_or_discriminatory",
+        Severity.high,
+        "sexual or discriminatory remarks",
+        (
+            r"卖身",
+            r"陪睡",
+            r"肉偿",
+            r"去卖(?![房车])",
+            r"卖淫",
+            r"(?:外地|乡下|农村)(?:人|佬)(?:就是|都)",
+            r"(?:女人|女的|娘们)(?:就是|都|懂什么)",
+            r"残废",
+            r"瘸子",
+            r"聋子",
+            r"瞎子",
+            r"(?:老|黑)?(?:鬼|猪)一样",
+            r"身材(?:不错|挺好)",
+            r"长得(?:挺|这么)漂亮",
+        ),
+    ),
+)
+
+_COMPILED: tuple[tuple[ConductRule, tuple[re.Pattern[str], ...]], ...] = tuple(
+    (rule, tuple(re.compile(p) for p in rule.patterns)) for rule in RULES
+)
+
+# Negation or reassurance that governs what follows it in the same clause.
+_NEGATORS = re.compile(
+    r"(?:不会|不得|不能|不可以|不可能|不允许|不应该?|不准|不用|无需|不必|不需要|不建议|(?<!要)不要|请勿|切勿|绝不|绝对不|决不|从不|从来不|"
+    r"并不|也不会|也不|没有(?:人|把|将|任何)|没有?(?=联系|告诉|通知|打|去|找|发|公开|曝光|上门)|不(?=去|联系|告诉|通知|打扰|找|发|上门|公开|曝光)|"
+    r"没(?:把|将)|未|禁止|严禁|杜绝|避免|拒绝|(?<!是)不是|并非|不存在|不涉及|别担心|放心|不要担心|承诺不)"
+)
+# Words that start a new scope: punctuation and conditional consequences ("不还…就…").
+_CLAUSE_BREAK = re.compile(r"[，,。.；;！!？?、\n]|就|否则|不然|要不然|那么|那就|到时候|等着")
+# A negation that governs the debtor's act in a condition ("不还", "没还") does not protect the trigger.
+_CONDITION_NEGATION = re.compile(r"(?:不|没|没有|不肯|不想|不愿意?)(?:还|付|给|接|处理|回复|回|理)")
+
+
+# A negation after a topicalised object ("通讯录里的人我们一个都不会联系").
+_AFTER_NEGATION = re.compile(
+    r"^[^，,。.；;！!？?]{0,10}?(?:不会|不|没有|没|绝不|从不)(?:再)?(?:去)?(?:联系|打扰|打|告诉|通知|找|发|公开)"
+)
+
+
+def _negated(text: str, start: int, window: int = 14, end: int | None = None) -> bool:
+    if end is not None and _AFTER_NEGATION.match(text[end:]):
+        return True
+    head = text[max(0, start - window) : start]
+    breaks = list(_CLAUSE_BREAK.finditer(head))
+    scope = head[breaks[-1].end() :] if breaks else head
+    for m in _NEGATORS.finditer(scope):
+        tail = scope[m.start() :]
+        if _CONDITION_NEGATION.match(tail):
+            continue
+        return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _profanity_filter() -> object | None:
+    try:
+        from glin_profanity import Filter
+    except ImportError:  # pragma: no cover - optional dependency
+        return None
+    return Filter({"languages": ["chinese"], "word_boundaries": False})
+
+
+_PROFANITY_FALSE_FRIENDS = ("他妈妈", "她妈妈", "你妈妈", "妈妈", "逼迫", "逼你", "逼不得已", "鸡蛋", "小鸡")
+
+
+def _profanity(text: str) -> list[Violation]:
+    flt = _profanity_filter()
+    if flt is None:
+        return []
+    cleaned = text
+    for word in _PROFANITY_FALSE_FRIENDS:
+        cleaned = cleaned.replace(word, "□" * len(word))
+    result = flt.check_profanity(cleaned)  # type: ignore[attr-defined]
+    found: list[Violation] = []
+    for word in result.get("profane_words", []):
+        if len(word) < 2:
+            continue  # single characters such as 逼 or 操 are too ambiguous on their own
+        pos = cleaned.find(word)
+        if pos >= 0 and not _negated(cleaned, pos):
+            found.append(Violation("insult", (pos, pos + len(word)), Severity.medium, word))
+    return found
+
+
+def scan(text: str) -> tuple[list[Violation], int]:
+    """The rule findings of one utterance, and how many triggers a negation or reassurance suppressed."""
+    found: list[Violation] = []
+    suppressed = 0
+    for rule, patterns in _COMPILED:
+        for pattern in patterns:
+            for m in pattern.finditer(text):
+                if _negated(text, m.start(), end=m.end()):
+                    suppressed += 1
+                    continue
+                found.append(Violation(rule.id, (m.start(), m.end()), rule.severity, m.group(0)))
+    found.extend(_profanity(text))
+    # One finding per rule per overlapping region.
+    found.sort(key=lambda v: (v.span[0], -(v.span[1] - v.span[0])))
+    kept: list[Violation] = []
+    for v in found:
+        if any(k.rule == v.rule and k.span[0] <= v.span[0] < k.span[1] for k in kept):
+            continue
+        kept.append(v)
+    return kept, suppressed
+
+
+def signals(text: str) -> list[float]:
+    """Rule-side inputs of the semantic guard: findings, suppressed triggers, negators, conditions."""
+    found, suppressed = scan(text)
+    return [
+        float(min(len(found), 3)),
+        float(min(suppressed, 3)),
+        float(min(len(_NEGATORS.findall(text)), 3)),
+        float(min(len(_CONDITION_NEGATION.findall(text)), 3)),
+    ]
+
+
+SIGNAL_NAMES: tuple[str, ...] = ("rule_findings", "suppressed_triggers", "negators", "condition_negations")
+
+
+def check_rules(text: str) -> list[Violation]:
+    """The rules alone (fast, no model): what matches and is not negated."""
+    return scan(text)[0]
+
+
+def check_many(texts: list[str], *, semantic: bool = True) -> list[list[Violation]]:
+    """Rules, plus the semantic guard (sentence embeddings and a trained head, `conduct_model.py`)
+    for what the rules' vocabulary misses. `semantic=False`, or no trained head, gives the rules alone."""
+    results = [check_rules(t) for t in texts]
+    if not semantic:
+        return results
+    from qingzhai.conversation.conduct_model import semantic_findings
+
+    extra = semantic_findings(texts)
+    if extra is None:
+        return results
+    for found, more in zip(results, extra, strict=True):
+        if not found and more is not None:
+            found.append(more)
+    return results
+
+
+def check(text: str, *, semantic: bool = True) -> list[Violation]:
+    """INTERFACES: every prohibited-conduct finding in one utterance, ordered by position."""
+    return check_many([text], semantic=semantic)[0]
+
+
+def is_compliant(text: str) -> bool:
+    return not check(text)
+
+
+def rule_ids() -> tuple[str, ...]:
+    return tuple(rule.id for rule in RULES)

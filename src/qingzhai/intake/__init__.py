@@ -1,1 +1,0 @@
-"""Intake (受理): a creditor's placement file becomes debtors, debts and cases."""

@@ -1,0 +1,1 @@
+"""Intake (受理), part of the registry: a creditor's placement file becomes debtors, debts and cases."""

@@ -1,0 +1,298 @@
+"""Training and honest evaluation.
+
+`fit_pipeline` fits everything on one training set only: an inner stratified K-fold on it picks
+the LightGBM shape, the number of rounds (early stopping on the inner validation folds) and the
+calibration (fitted on the inner out-of-fold predictions); then LightGBM and the scorecard are
+refitted on the whole training set. `cross_validate` wraps it in repeated stratified K-fold, so
+the outer test folds are never seen by any choice. Same data and seed, same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from qingzhai.core.errors import RuleViolation
+from qingzhai.i18n import _
+from qingzhai.scoring.rules import (
+    Metrics,
+    Summary,
+    TrainSettings,
+    auc,
+    check_leaks,
+    metrics,
+    summarise,
+)
+from qingzhai.scoring.scorecard import Scorecard, fit_scorecard
+from qingzhai.scoring.tabular import Schema, encode, refit_categories
+
+MODEL_KINDS = ("lightgbm", "scorecard", "blend")
+Progress = Callable[[str], None]
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass
+class Calibrator:
+    method: str
+    a: float = 1.0
+    b: float = 0.0
+    xs: list[float] = field(default_factory=list)
+    ys: list[float] = field(default_factory=list)
+
+    @classmethod
+    def fit(cls, method: str, margin: np.ndarray, y: np.ndarray) -> Calibrator:
+        if method == "isotonic":
+            iso = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4)
+            iso.fit(margin, y)
+            return cls(method=method, xs=[float(v) for v in iso.X_thresholds_], ys=[float(v) for v in iso.y_thresholds_])
+        lr = LogisticRegression(C=1e6, max_iter=1000)
+        lr.fit(margin.reshape(-1, 1), y)
+        return cls(method="platt", a=float(lr.coef_[0, 0]), b=float(lr.intercept_[0]))
+
+    def __call__(self, margin: np.ndarray) -> np.ndarray:
+        if self.method == "isotonic":
+            return np.interp(margin, np.asarray(self.xs), np.asarray(self.ys))
+        return _sigmoid(self.a * margin + self.b)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def lgbm_params(settings: TrainSettings, candidate: dict[str, float], seed: int, *, threads: int | None = None) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "objective": "binary", "learning_rate": settings.learning_rate, "verbose": -1,
+        "num_threads": threads or settings.num_threads, "deterministic": True, "force_col_wise": True,
+        "seed": seed, "bagging_seed": seed, "feature_fraction_seed": seed, "data_random_seed": seed,
+        "bagging_fraction": 0.8, "bagging_freq": 1, "cat_smooth": 10.0, "min_data_per_group": 20,
+        "max_cat_to_onehot": 4,
+    }
+    for key, value in candidate.items():
+        params[key] = int(value) if key in ("num_leaves", "min_data_in_leaf") else value
+    return params
+
+
+@dataclass
+class Pipeline:
+    """A fitted model: encoder schema, LightGBM with its calibration, the scorecard and the blend."""
+
+    schema: Schema
+    booster: lgb.Booster
+    calibrator: Calibrator
+    scorecard: Scorecard
+    blend_weight: float
+    chosen_params: dict[str, Any]
+    rounds: int
+    inner_auc: dict[str, float]
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        return encode(self.schema, frame)
+
+    compiled: Any = None  # an lleaves.Model of the booster, when compiled (see model.TrainedModel.compile)
+
+    def margin(self, x: np.ndarray, *, threads: int = 0) -> np.ndarray:
+        if self.compiled is not None:
+            return self.compiled.predict(np.ascontiguousarray(x, dtype=np.float64), n_jobs=threads or (os.cpu_count() or 1))
+        return self.booster.predict(x, raw_score=True, num_threads=threads)
+
+    def predict_matrix(self, x: np.ndarray, *, threads: int = 0) -> dict[str, np.ndarray]:
+        margin = self.margin(x, threads=threads)
+        p_lgbm = self.calibrator(margin)
+        p_card = self.scorecard.predict(x)
+        w = self.blend_weight
+        p_blend = _sigmoid(w * _logit(p_lgbm) + (1 - w) * _logit(p_card))
+        return {"lightgbm": p_lgbm, "scorecard": p_card, "blend": p_blend}
+
+    def predict(self, frame: pd.DataFrame, *, threads: int = 0) -> dict[str, np.ndarray]:
+        return self.predict_matrix(self.encode(frame), threads=threads)
+
+
+def _train_booster(params: dict[str, Any], x: np.ndarray, y: np.ndarray, cat: list[int], rounds: int,
+                   valid: tuple[np.ndarray, np.ndarray] | None = None, stopping: int = 0) -> lgb.Booster:
+    train = lgb.Dataset(x, label=y, categorical_feature=cat or "auto", free_raw_data=False,
+                        params={"verbose": -1, "max_bin": 255})
+    callbacks = []
+    valid_sets = []
+    if valid is not None:
+        valid_sets = [lgb.Dataset(valid[0], label=valid[1], reference=train, categorical_feature=cat or "auto")]
+        callbacks = [lgb.early_stopping(stopping, verbose=False)]
+    params = {**params, "metric": "auc"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return lgb.train(params, train, num_boost_round=rounds, valid_sets=valid_sets, callbacks=callbacks)
+
+
+def fit_pipeline(schema: Schema, frame: pd.DataFrame, y: np.ndarray, *, settings: TrainSettings,
+                 seed: int | None = None) -> Pipeline:
+    """Fit on `frame` only. Nothing outside it is looked at."""
+    seed = settings.seed if seed is None else seed
+    schema = refit_categories(schema, frame)
+    x = encode(schema, frame)
+    cat = schema.categorical_indices()
+    inner = StratifiedKFold(n_splits=settings.inner_folds, shuffle=True, random_state=seed)
+    splits = list(inner.split(x, y))
+    best: tuple[float, int, dict[str, float], np.ndarray, int] | None = None
+    inner_auc: dict[str, float] = {}
+    for index, candidate_items in enumerate(settings.lgbm_candidates):
+        candidate = dict(candidate_items)
+        params = lgbm_params(settings, candidate, seed)
+        oof = np.zeros(len(y))
+        iterations = []
+        for tr, va in splits:
+            booster = _train_booster(params, x[tr], y[tr], cat, settings.max_rounds,
+                                     valid=(x[va], y[va]), stopping=settings.early_stopping_rounds)
+            iterations.append(booster.best_iteration or settings.max_rounds)
+            oof[va] = booster.predict(x[va], raw_score=True, num_iteration=booster.best_iteration)
+        score = auc(y, oof)
+        inner_auc[f"lightgbm_{index}"] = score
+        rounds = max(round(float(np.mean(iterations))), 1)
+        if best is None or score > best[0]:
+            best = (score, index, candidate, oof, rounds)
+    assert best is not None
+    _score, _index, candidate, oof, rounds = best
+    calibrator = Calibrator.fit(settings.calibration, oof, y)
+    weight = settings.blend_weights[0]
+    if len(settings.blend_weights) > 1:
+        card_oof = np.zeros(len(y))
+        for tr, va in splits:
+            inner_card = fit_scorecard(schema, x[tr], y[tr], c=settings.scorecard_c, max_bins=settings.max_bins,
+                                       min_bin_share=settings.min_bin_share)
+            card_oof[va] = inner_card.margin(x[va])
+        lgbm_logit = _logit(calibrator(oof))
+        scores = {w: auc(y, w * lgbm_logit + (1 - w) * card_oof) for w in settings.blend_weights}
+        # best inner AUC; ties go to the weight nearest an even blend
+        weight = max(settings.blend_weights, key=lambda w: (round(scores[w], 6), -abs(w - 0.5)))
+        inner_auc.update({f"blend_{w}": s for w, s in scores.items()})
+    params = lgbm_params(settings, candidate, seed)
+    booster = _train_booster(params, x, y, cat, rounds)
+    card = fit_scorecard(schema, x, y, c=settings.scorecard_c, max_bins=settings.max_bins,
+                         min_bin_share=settings.min_bin_share)
+    return Pipeline(schema=schema, booster=booster, calibrator=calibrator, scorecard=card,
+                    blend_weight=weight, chosen_params=params, rounds=rounds, inner_auc=inner_auc)
+
+
+# --- leak detection --------------------------------------------------------------------------
+
+
+def single_feature_aucs(schema: Schema, frame: pd.DataFrame, y: np.ndarray, *, seed: int) -> dict[str, float]:
+    """How well each feature alone separates the target. Categories use out-of-fold target means,
+    so a column with many distinct values does not look predictive by memorising rows."""
+    x = encode(schema, frame)
+    result: dict[str, float] = {}
+    folds = StratifiedKFold(n_splits=2, shuffle=True, random_state=seed)
+    for j, col in enumerate(schema.columns):
+        column = x[:, j]
+        if col.kind == "numeric":
+            filled = np.where(np.isnan(column), np.nanmedian(column) if (~np.isnan(column)).any() else 0.0, column)
+            result[col.name] = auc(y, filled)
+        else:
+            encoded = np.full(len(y), float(y.mean()))
+            for tr, te in folds.split(column, y):
+                codes_tr = np.where(np.isnan(column[tr]), -1, column[tr]).astype(np.int64) + 1
+                codes_te = np.where(np.isnan(column[te]), -1, column[te]).astype(np.int64) + 1
+                size = len(col.categories) + 1
+                sums = np.bincount(codes_tr, weights=y[tr].astype(float), minlength=size)
+                counts = np.bincount(codes_tr, minlength=size)
+                means = (sums + y[tr].mean()) / (counts + 1)
+                encoded[te] = means[codes_te]
+            result[col.name] = auc(y, encoded)
+    return result
+
+
+def refuse_leaks(schema: Schema, frame: pd.DataFrame, y: np.ndarray, *, settings: TrainSettings) -> dict[str, float]:
+    aucs = single_feature_aucs(schema, frame, y, seed=settings.seed)
+    leaks = check_leaks(aucs, threshold=settings.leak_auc)
+    if leaks:
+        first = leaks[0]
+        names = ", ".join(f"{f.feature} (AUC {f.auc:.3f})" for f in leaks)
+        raise RuleViolation(
+            _("alone predicts the target almost perfectly: {names}. This is almost always a leak "
+              "(the outcome copied into a feature); remove it or pass it with --protected", names=names),
+            field=first.feature, rule="target_leak",
+        )
+    return aucs
+
+
+# --- cross-validation ------------------------------------------------------------------------
+
+ExtraModel = Callable[[Schema, pd.DataFrame, np.ndarray, pd.DataFrame, int], np.ndarray]
+
+
+@dataclass
+class CVResult:
+    per_fold: dict[str, list[Metrics]]
+    summary: dict[str, dict[str, Summary]]
+    oof: dict[str, np.ndarray]  # out-of-fold probabilities of the first repetition
+    rounds: list[int]
+    chosen_candidates: list[dict[str, Any]]
+
+    def auc(self, kind: str) -> Summary:
+        return self.summary[kind]["auc"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            kind: {name: s.to_dict() for name, s in stats.items()} for kind, stats in self.summary.items()
+        }
+
+
+def cross_validate(schema: Schema, frame: pd.DataFrame, y: np.ndarray, *, settings: TrainSettings,
+                   extra: dict[str, ExtraModel] | None = None, progress: Progress | None = None) -> CVResult:
+    extra = extra or {}
+    kinds = [*MODEL_KINDS, *extra]
+    per_fold: dict[str, list[Metrics]] = {k: [] for k in kinds}
+    oof = {k: np.full(len(y), np.nan) for k in kinds}
+    rounds: list[int] = []
+    chosen: list[dict[str, Any]] = []
+    frame = frame.reset_index(drop=True)
+    for repeat in range(settings.repeats):
+        outer = StratifiedKFold(n_splits=settings.folds, shuffle=True, random_state=settings.seed + 1000 * repeat)
+        for fold, (tr, te) in enumerate(outer.split(np.zeros(len(y)), y)):
+            seed = settings.seed + 1000 * repeat + fold
+            train, test = frame.iloc[tr], frame.iloc[te]
+            pipeline = fit_pipeline(schema, train, y[tr], settings=settings, seed=seed)
+            predictions = pipeline.predict(test, threads=settings.num_threads)
+            for name, fn in extra.items():
+                predictions[name] = fn(schema, train, y[tr], test, seed)
+            for kind in kinds:
+                per_fold[kind].append(metrics(y[te], predictions[kind]))
+                if repeat == 0:
+                    oof[kind][te] = predictions[kind]
+            rounds.append(pipeline.rounds)
+            chosen.append({k: v for k, v in pipeline.chosen_params.items() if k in ("num_leaves", "min_data_in_leaf")})
+            if progress:
+                progress(f"repeat {repeat + 1}/{settings.repeats} fold {fold + 1}/{settings.folds}")
+    summary = {
+        kind: {
+            name: summarise([getattr(m, name) for m in per_fold[kind]]) for name in ("auc", "gini", "ks", "brier")
+        }
+        for kind in kinds
+    }
+    return CVResult(per_fold=per_fold, summary=summary, oof=oof, rounds=rounds, chosen_candidates=chosen)
+
+
+def choose_model(result: CVResult) -> str:
+    """The model with the best mean cross-validated AUC; ties go to the simpler (earlier) kind."""
+    best_kind, best_auc = MODEL_KINDS[0], -math.inf
+    for kind in MODEL_KINDS:
+        value = result.auc(kind).mean
+        if value > best_auc + 1e-9:
+            best_kind, best_auc = kind, value
+    return best_kind
