@@ -129,4 +129,13 @@ ZH = {
     "written_off": "已核销",
     "{n} cases assigned to {user}.": "已将 {n} 个案件分配给 {user}。",
     "{shown} of {total} cases": "共 {total} 个案件，显示 {shown} 个",
+    "Warning": "警告",
+    "Security: assignment, legal bases, encryption at rest, audit trail": "安全：案件分配、合法性基础、静态加密、审计链",
+    "Assessment: 12 indicators, fake debts, shell companies": "债务评估：12 项指标、虚假债务、空壳公司",
+    "Scoring: the repayment-capacity model on the platform's history": "评分：基于平台历史的还款能力模型",
+    "Planning: ranked plans, the debtor's answer": "方案设计：方案排序与债务人的答复",
+    "Mediation: back-to-back mediation of a share of cases": "调解：部分案件的背靠背调解",
+    "Execution: months of payments, run-day, the ledger": "执行追踪：数月的还款、每日运行与账本",
+    "Conversations: the collection bot and a collector's call": "对话：催收机器人与催收员的通话",
+    "Compliance: a day of calls, a suspension, an audit": "合规：一天的外呼、一次停职、一次审计",
 }

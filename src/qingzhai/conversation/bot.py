@@ -26,8 +26,9 @@ from qingzhai.core.actor import Actor
 from qingzhai.core.errors import Conflict, NotFound, RuleViolation
 from qingzhai.core.masking import mask_name
 from qingzhai.core.money import Money
-from qingzhai.registry.models import Case, Creditor, Debtor
+from qingzhai.registry import service as registry
 from qingzhai.registry.rules import HoldKind
+from qingzhai.registry.service import Case
 
 BOT_CHANNELS: tuple[str, ...] = ("message", "sms", "bot_call")
 PLAN_WORDS = {
@@ -146,8 +147,8 @@ def best_offer(session: Session, case: Case, *, now: datetime, ports: Ports) -> 
 def case_facts(session: Session, case: Case, *, offer: Offer | None, settings: BotSettings = DEFAULT_SETTINGS) -> CaseFacts:
     from qingzhai.registry.service import outstanding
 
-    debtor = session.get(Debtor, case.debtor_id)
-    creditor = session.get(Creditor, case.creditor_id)
+    debtor = registry.get_debtor(session, case.debtor_id)
+    creditor = registry.get_creditor(session, case.creditor_id)
     if debtor is None or creditor is None:
         raise NotFound("the case has no debtor or creditor", field="case")
     return CaseFacts(
@@ -230,7 +231,7 @@ def take_turn(
     if conv.status != "open":
         raise Conflict(f"the conversation is {conv.status}", field="conversation_id")
     ports = ports or default_ports()
-    case = session.get(Case, conv.case_id)
+    case = registry.get_case(session, conv.case_id)
     if case is None:
         raise NotFound("the conversation's case is gone", field="case")
     analysis = analyze(text, now=now, currency=case.currency)
@@ -425,7 +426,7 @@ def voice_turn(
     if not audio:
         raise RuleViolation("is empty", field="audio")
     ports = ports or default_ports()
-    case = session.get(Case, conv.case_id)
+    case = registry.get_case(session, conv.case_id)
     store_recording(
         session,
         data=audio,

@@ -17,7 +17,6 @@ from qingzhai.core.timeutil import zone
 from qingzhai.db.session import engine_for, unit_of_work
 from qingzhai.i18n import _
 from qingzhai.registry import service as registry
-from qingzhai.registry.models import Debtor
 from qingzhai.registry.rules import Stage
 from qingzhai.sim.personas import PERSONAS, VIOLATING_CALL
 
@@ -57,7 +56,7 @@ def demo_step(ctx: DemoContext) -> None:
         ctx.rng.shuffle(open_cases)
         for index, (case, persona) in enumerate(zip(open_cases, PERSONAS, strict=False)):
             when = at + timedelta(minutes=5 * index)
-            debtor = session.get(Debtor, case.debtor_id)
+            debtor = registry.get_debtor(session, case.debtor_id)
             try:
                 with session.begin_nested():
                     result = bot.start_conversation(session, case, channel="message", now=when, actor=BOT_OPERATOR, ports=ports)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from qingzhai.core.actor import Actor
 from qingzhai.core.errors import DomainError
 from qingzhai.core.money import Money
-from qingzhai.registry.models import Case
+from qingzhai.registry.service import Case
 
 
 class VoiceUnavailable(DomainError):

@@ -31,7 +31,8 @@ from qingzhai.conversation.rules import (
 )
 from qingzhai.core.actor import Actor, Role
 from qingzhai.core.errors import Conflict, NotFound, NotPermitted, RuleViolation
-from qingzhai.registry.models import Case
+from qingzhai.registry import service as registry
+from qingzhai.registry.service import Case
 
 MAX_UTTERANCE_CHARS = 2000
 INCIDENT_OUTCOMES: tuple[str, ...] = ("retraining", "warning", "dismissal")
@@ -199,7 +200,7 @@ def purge_expired_recordings(session: Session, *, now: datetime, ports: Ports | 
         policy = retention_policy(rec.retention_preset)
         paid_off = False
         if rec.case_id:
-            case = session.get(Case, rec.case_id)
+            case = registry.get_case(session, rec.case_id)
             paid_off = case is not None and outstanding(case).amount <= 0
         if not recording_expired(
             recorded_at=rec.recorded_at, now=now, policy=policy, has_agreement=rec.has_agreement, debt_paid_off=paid_off

@@ -314,7 +314,7 @@ def _finish_contracts(
 ) -> None:
     for contract_id, case_id, status in finished:
         contract = session.get(Contract, contract_id)
-        case = session.get(Case, case_id)
+        case = registry.get_case(session, case_id)
         if contract is None or case is None or Stage(case.stage) is not Stage.execution:
             continue
         if status == ContractStatus.completed.value:

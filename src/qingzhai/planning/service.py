@@ -367,7 +367,7 @@ def complete_pending(session: Session, *, now: datetime, actor: Actor, ports: Po
     pending = session.scalars(select(PlanDecision).where(
         PlanDecision.status.in_(("pending_contract", "pending_mediation"))).order_by(PlanDecision.decided_at)).all()
     for decision in pending:
-        case = session.get(Case, decision.case_id)
+        case = registry.get_case(session, decision.case_id)
         if case is None or case.stage != Stage.planning.value:
             continue
         if decision.status == "pending_contract" and ports.contracts is not None:

@@ -29,7 +29,7 @@ from qingzhai.core.errors import FileRefused, NotFound, RuleViolation
 from qingzhai.core.money import Money
 from qingzhai.i18n import _
 from qingzhai.registry import service as registry
-from qingzhai.registry.models import Case
+from qingzhai.registry.service import Case
 from qingzhai.scoring.model import TrainedModel, train_table
 from qingzhai.scoring.models import ScoringModel
 from qingzhai.scoring.portfolio import (
