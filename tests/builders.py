@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from qingzhai.core.actor import SYSTEM
+from qingzhai.core.identity import resident_id_check_char, uscc_check_char
 from qingzhai.registry import service as registry
 from qingzhai.registry.models import Case, Creditor, Debt, Debtor
 from qingzhai.registry.rules import Stage
-from qingzhai.sim.identities import resident_id, uscc
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 _seq = itertools.count(1)
-_rng = np.random.default_rng(2026)
 
 
 def make_creditor(session: Session, *, name: str | None = None) -> Creditor:
     return registry.create_creditor(session, name=name or f"Creditor {next(_seq)}", now=NOW)
+
+
+def unique_id_number(kind: str = "individual") -> str:
+    """A valid ID number (or credit code) never handed out before in this test process."""
+    n = next(_seq)
+    if kind == "individual":
+        first17 = f"310115{date(1950, 1, 1) + timedelta(days=n % 18000):%Y%m%d}{n // 18000 % 1000:03d}"
+        return first17 + resident_id_check_char(first17)
+    first17 = f"91310115{n:09d}"
+    return first17 + uscc_check_char(first17)
 
 
 def make_debtor(
@@ -34,11 +42,7 @@ def make_debtor(
     phone: str | None = None,
     monthly_income: str | None = "12000.00",
 ) -> Debtor:
-    number = (
-        resident_id(_rng, "310115", date(1985, 6, 1), female=False)
-        if kind == "individual"
-        else uscc(_rng, "310115")
-    )
+    number = unique_id_number(kind)
     debtor = Debtor(
         kind=kind, name=name, id_number=number, id_key=registry.identity_key(number),
         phone=phone or f"139{next(_seq):08d}", phone_key=None, timezone=timezone, district=district,

@@ -6,6 +6,7 @@ edges (`Money.rounded`, `split_evenly`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -34,10 +35,20 @@ def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-MINOR_UNITS[currency])
 
 
+_PLAIN = re.compile(r"\d{1,16}(?:\.\d{1,2})?")
+
+
+def _too_many(field: str, places: int) -> Decimal:
+    raise RuleViolation(N_("has more than {places} decimal places"), field=field, params={"places": places})
+
+
 def parse_decimal(text: str | Decimal | int, *, field: str, max_places: int = 2) -> Decimal:
     """Parse an exact decimal amount from text; refuse floats' artefacts, NaN, and excess places."""
     if isinstance(text, float):  # pragma: no cover - defensive, callers pass text
         raise RuleViolation("must be given as text or Decimal, not float", field=field)
+    if type(text) is str and _PLAIN.fullmatch(text):
+        value = Decimal(text)
+        return value if max_places >= 2 or -value.as_tuple().exponent <= max_places else _too_many(field, max_places)
     raw = str(text).strip().replace(",", "") if not isinstance(text, Decimal) else text
     try:
         value = Decimal(raw)

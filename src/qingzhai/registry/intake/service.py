@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from qingzhai.config import get_settings
 from qingzhai.core.actor import Actor
-from qingzhai.core.ids import new_id
+from qingzhai.core.ids import new_id, new_ids
 from qingzhai.core.text import N_
 from qingzhai.db.sequences import allocate
 from qingzhai.registry.intake.rules import PlacementRow, RowProblem, _p, validate_row
@@ -201,6 +201,8 @@ class _BatchLoader:
             fresh.append(r)
         if not fresh:
             return
+        # at most one debtor, one case, one debt and one event per row
+        self.ids = iter(new_ids(4 * len(fresh)))
 
         # 2. debtors: one person or enterprise, one record
         wanted = {keys[r.line] for r in fresh}
@@ -220,7 +222,7 @@ class _BatchLoader:
                                         kind=kinds[key])], raws[r.line])
                 continue
             if key not in debtor_ids:
-                debtor_ids[key] = new_id()
+                debtor_ids[key] = next(self.ids)
                 kinds[key] = r.debtor_type.value
                 new_debtors.append({
                     "id": debtor_ids[key], "kind": r.debtor_type.value, "name": r.debtor_name,
@@ -261,7 +263,7 @@ class _BatchLoader:
         if new_keys:
             first = allocate(s, "case", len(new_keys))
             for offset, ck in enumerate(new_keys):
-                case_id = new_id()
+                case_id = next(self.ids)
                 open_cases[ck] = (case_id, Decimal("0.00"))
                 amount = added[ck]
                 new_cases.append({
@@ -279,7 +281,7 @@ class _BatchLoader:
         # 4. debts, then the running totals of cases that already existed
         s.execute(insert(Debt.__table__), [
             {
-                "id": new_id(), "creditor_id": self.creditor.id,
+                "id": next(self.ids), "creditor_id": self.creditor.id,
                 "debtor_id": debtor_ids[keys[r.line]],
                 "case_id": open_cases[(debtor_ids[keys[r.line]], r.currency)][0],
                 "debt_ref": r.debt_ref, "currency": r.currency, "principal": r.principal,
@@ -307,7 +309,7 @@ class _BatchLoader:
 
     def _event(self, case_id: str, kind: str, data: dict[str, object]) -> dict[str, object]:
         return {
-            "id": new_id(), "case_id": case_id, "at": self.now, "kind": kind,
+            "id": next(self.ids), "case_id": case_id, "at": self.now, "kind": kind,
             "actor_id": self.actor.id, "actor_name": self.actor.name,
             "reason": None, "data": {**data, "import_batch": self.batch_id},
         }
