@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from qingzhai.config import get_settings
@@ -157,10 +157,22 @@ class _BatchLoader:
         self.report = report
         self.policy = creditor_policy(creditor)
         self.today = local_today(now)
+        self.batches = 0
         self.reject: Callable[[int, list[RowProblem], Mapping[str, str]], None] = lambda *_: None
+
+    def _refresh_statistics(self) -> None:
+        """PostgreSQL plans from table statistics, and a long import grows the tables inside one
+        transaction where autovacuum cannot see them: without fresh statistics the look-ups by
+        debt_ref and id_key turn into full scans. ANALYZE sees the transaction's own rows."""
+        self.batches += 1
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        if self.batches in (2, 5, 10) or self.batches % 20 == 0:
+            self.session.execute(text("ANALYZE debts, debtors, cases"))
 
     def load(self, rows: list[PlacementRow], raws: dict[int, Mapping[str, str]]) -> None:
         s = self.session
+        self._refresh_statistics()
         keys = {r.line: identity_key(r.id_number) for r in rows}
 
         # 1. debt_ref already placed by this creditor (earlier files or earlier in this one)
