@@ -68,6 +68,14 @@ def test_dates_must_be_iso_real_and_not_future():
     assert problems(default_date="2023-01-14") == {"default_date": "is before the origination date"}
 
 
+def test_missing_timezone_is_shanghai_for_a_mainland_mobile_and_unknown_for_a_number_abroad():
+    assert validate_row({**GOOD, "timezone": ""}, line=2, today=TODAY).timezone == "Asia/Shanghai"
+    abroad = validate_row({**GOOD, "timezone": "", "phone": "+14155550123"}, line=2, today=TODAY)
+    assert abroad.timezone == ""
+    given = validate_row({**GOOD, "timezone": "America/Los_Angeles", "phone": "+14155550123"}, line=2, today=TODAY)
+    assert given.timezone == "America/Los_Angeles"
+
+
 def test_currency_and_timezone_are_checked():
     assert "ISO 4217" in problems(currency="RMB")["currency"]
     assert problems(currency="usd") == {}

@@ -232,8 +232,11 @@ def validate_row(raw: Mapping[str, str | None], *, line: int, today: date) -> Pl
     district = _text(raw, "district", problems, required=False, max_len=64)
     employer = _text(raw, "employer", problems, required=False, max_len=200)
 
-    tz = (raw.get("timezone") or "").strip() or DEFAULT_TZ
-    if not is_timezone(tz):
+    # No zone given: a mainland mobile means China's one zone; an international number leaves it
+    # unknown (""), and the compliance engine then protects the debtor in the most restrictive
+    # zone the phone and address allow.
+    tz = (raw.get("timezone") or "").strip() or (DEFAULT_TZ if phone is None or not phone.startswith("+") else "")
+    if tz and not is_timezone(tz):
         problems.append(_p("timezone", N_("'{value}' is not an IANA time zone"), value=tz[:40]))
 
     email = (raw.get("email") or "").strip() or None
