@@ -7,11 +7,9 @@ parties. No confidential position or bid is ever read here.
 
 from __future__ import annotations
 
-import importlib.resources
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
@@ -19,13 +17,11 @@ from sqlalchemy.orm import Session
 from qingzhai.core.actor import Actor
 from qingzhai.core.errors import DomainError, RuleViolation
 from qingzhai.core.masking import mask_id_number, mask_phone
+from qingzhai.fonts import cjk_font_path
 from qingzhai.mediation import service
 from qingzhai.mediation.models import Mediation
 from qingzhai.mediation.rules import AGREED, MediationKind, MediationSettings, Status, rmb_upper
 from qingzhai.registry import service as registry
-
-FONT_PACKAGE = "cvttf_NotoSansCJK_Regular"
-FONT_FILE = "NotoSansCJKtc-Regular.otf"
 
 KIND_ZH = {
     MediationKind.court.value: "法院委派调解（诉前调解）",
@@ -162,12 +158,6 @@ def to_html(document: Document) -> str:
     return _env.get_template("document.html.j2").render(doc=document)
 
 
-def cjk_font_path() -> Path | None:
-    try:
-        path = importlib.resources.files(FONT_PACKAGE) / FONT_FILE
-    except ModuleNotFoundError:
-        return None
-    return Path(str(path)) if path.is_file() else None
 
 
 def to_pdf(document: Document) -> bytes:

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from qingzhai.fonts import register_cjk_font_for_plots
 from qingzhai.i18n import _
 from qingzhai.scoring.model import TrainedModel
 from qingzhai.scoring.rules import FairnessSettings, GroupFairness, calibration_table, fairness_by_group
@@ -27,9 +28,12 @@ from qingzhai.scoring.rules import FairnessSettings, GroupFairness, calibration_
 
 @lru_cache(maxsize=1)
 def _cjk_font() -> str | None:
-    """A font that can draw Chinese, if the machine has one; plots otherwise keep to ASCII."""
+    """A font that can draw Chinese (the one qingzhai ships, or the machine's); else plots keep to ASCII."""
     from matplotlib import font_manager
 
+    shipped = register_cjk_font_for_plots()
+    if shipped is not None:
+        return shipped
     for font in font_manager.fontManager.ttflist:
         if any(key in font.name for key in ("CJK", "WenQuanYi", "Hei", "Droid Sans Fallback", "Source Han")):
             return font.name
