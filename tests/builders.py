@@ -26,7 +26,9 @@ def unique_id_number(kind: str = "individual") -> str:
     """A valid ID number (or credit code) never handed out before in this test process."""
     n = next(_seq)
     if kind == "individual":
-        first17 = f"310115{date(1950, 1, 1) + timedelta(days=n % 18000):%Y%m%d}{n // 18000 % 1000:03d}"
+        # the sequence digits vary fastest, so the last four characters (what a caller is asked to
+        # confirm) differ between debtors made one after another
+        first17 = f"310115{date(1950, 1, 1) + timedelta(days=n // 1000 % 18000):%Y%m%d}{n % 1000:03d}"
         return first17 + resident_id_check_char(first17)
     first17 = f"91310115{n:09d}"
     return first17 + uscc_check_char(first17)

@@ -26,7 +26,7 @@ def _talk(session: Session, lines: list[str], *, option: FakeOption | None = PLA
     result = bot.start_conversation(session, case, channel="message", now=NOW, actor=SYSTEM, ports=ports)
     results = [result]
     for said in lines:
-        said = said.replace("{tail}", tail)
+        said = said.replace("{tail}", tail).replace("{wrong_tail}", "1111" if tail == "0000" else "0000")
         result = bot.take_turn(session, result.conversation, said, now=NOW, actor=SYSTEM, ports=ports)
         results.append(result)
         if result.reply.ended:
@@ -46,7 +46,7 @@ def test_bot_asks_compliance_before_contact_and_stops_when_denied(session: Sessi
 
 
 def test_no_debt_detail_before_identity_is_verified(session: Session) -> None:
-    _case, results, _parts = _talk(session, ["是我", "1234x", "0000"])
+    _case, results, _parts = _talk(session, ["是我", "1234x", "{wrong_tail}"])
     said = [r.reply.text for r in results]
     assert all("欠款" not in text and "元" not in text for text in said)
     assert results[-1].conversation.outcome == "not_verified"
