@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Path
 from fastapi.responses import HTMLResponse
 
 from qingzhai import clock
@@ -67,7 +67,9 @@ def list_versions(case_ref: str, session: SessionDep, actor: ActorDep) -> list[A
 
 
 @router.get("/cases/{case_ref}/assessment/versions/{version}", response_model=AssessmentRead, tags=["assessment"])
-def get_version(case_ref: str, version: int, session: SessionDep, actor: ActorDep) -> AssessmentRead:
+def get_version(
+    case_ref: str, version: Annotated[int, Path(ge=1, le=1_000_000)], session: SessionDep, actor: ActorDep
+) -> AssessmentRead:
     case = registry.get_case(session, case_ref, actor=actor)
     return AssessmentRead.of(service.get_version(session, case, version), case.number)
 

@@ -215,9 +215,14 @@ def list_debtors(
 # --- cases -----------------------------------------------------------------------------------
 
 
+MAX_CASE_NUMBER = 2_147_483_647  # the number column is a 32-bit integer
+
+
 def get_case(session: Session, ref: str | int, *, actor: Actor | None = None) -> Case:
     """A case by id or by its number; NotFound also when it is outside `actor`'s scope."""
     text = str(ref).strip().removeprefix("QZ-").removeprefix("qz-")
+    if text.isdigit() and (len(text) > 10 or int(text) > MAX_CASE_NUMBER):
+        raise NotFound(f"no case '{ref}'", field="case_id")
     stmt = select(Case).where(Case.number == int(text)) if text.isdigit() else select(Case).where(Case.id == text)
     case = session.scalar(_scoped(stmt, actor))
     if case is None:

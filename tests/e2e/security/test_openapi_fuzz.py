@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -15,7 +17,10 @@ from qingzhai.core.actor import SYSTEM
 from qingzhai.db.session import engine_for, unit_of_work
 from qingzhai.security import auth
 
-MAX_EXAMPLES = 4
+# CI runs a fixed (derandomised) sample so a green run stays green; set QINGZHAI_FUZZ_EXAMPLES to
+# explore more widely on a developer machine.
+MAX_EXAMPLES = int(os.environ.get("QINGZHAI_FUZZ_EXAMPLES", "4"))
+DERANDOMIZE = "QINGZHAI_FUZZ_EXAMPLES" not in os.environ
 
 
 @schemathesis.serializer("application/x-ndjson")
@@ -47,7 +52,7 @@ def test_every_operation_answers_without_5xx_and_within_its_schema(sqlite_db, mo
         if label in SKIP:
             continue
 
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
+        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=DERANDOMIZE,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def run(case: schemathesis.Case) -> None:

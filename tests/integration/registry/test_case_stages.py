@@ -35,3 +35,11 @@ def test_closing_needs_an_outcome(session):
     assert err.value.field == "outcome"
     service.advance_case(session, case, to=Stage.closed, reason="done", outcome=Outcome.paid, actor=SYSTEM, now=NOW)
     assert case.outcome == "paid" and case.closed_at == NOW
+
+
+def test_an_absurdly_large_case_number_is_simply_not_found(session):
+    from qingzhai.core.errors import NotFound
+
+    for ref in ("99999999999999999999999", "2147483648", "QZ-9999999999"):
+        with pytest.raises(NotFound):
+            service.get_case(session, ref)
