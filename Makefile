@@ -18,16 +18,16 @@ demo: $(STAMP)
 	$(BIN)/qingzhai demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff check --fix .
 
 serve: $(STAMP)
 	$(BIN)/qingzhai serve

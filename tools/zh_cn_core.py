@@ -88,7 +88,8 @@ ZH = {
     "is before the origination date": "早于放款日",
     "is in the future": "是将来的日期",
     "is longer than {max_len} characters": "超过 {max_len} 个字符",
-    "is not a mainland mobile (11 digits) or an international number (+country…)": "不是大陆手机号（11 位）或国际号码（+国家码…）",
+    "is not a mainland mobile (11 digits) or an international number (+country…)":
+        "不是大陆手机号（11 位）或国际号码（+国家码…）",
     "is not an e-mail address": "不是电子邮件地址",
     "is required": "必填",
     "is too large": "数值过大",
@@ -120,10 +121,12 @@ ZH = {
     "starts with '{char}' and could run as a spreadsheet formula": "以“{char}”开头，可能被电子表格当作公式执行",
     "the file has no header row": "文件没有表头行",
     "the file is empty": "文件为空",
-    "the file is not valid {encoding} (save it as UTF-8, or pass --encoding gbk)": "文件不是有效的 {encoding} 编码（请另存为 UTF-8，或使用 --encoding gbk）",
+    "the file is not valid {encoding} (save it as UTF-8, or pass --encoding gbk)":
+        "文件不是有效的 {encoding} 编码（请另存为 UTF-8，或使用 --encoding gbk）",
     "the workbook's first sheet is empty": "工作簿的第一个工作表为空",
     "this ID number belongs to a known {kind} debtor": "该证件号码属于已登记的{kind}债务人",
-    "unknown column(s): {columns} (check the spelling, or pass --allow-extra-columns to ignore them)": "未知的列：{columns}（请检查拼写，或使用 --allow-extra-columns 忽略）",
+    "unknown column(s): {columns} (check the spelling, or pass --allow-extra-columns to ignore them)":
+        "未知的列：{columns}（请检查拼写，或使用 --allow-extra-columns 忽略）",
     "unknown encoding '{encoding}'": "未知编码“{encoding}”",
     "upload a .csv or .xlsx file": "请上传 .csv 或 .xlsx 文件",
     "written_off": "已核销",
