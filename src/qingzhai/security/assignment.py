@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qingzhai.core.actor import Actor, Role
 from qingzhai.core.errors import Conflict, RuleViolation
 from qingzhai.registry.rules import Stage
-from qingzhai.registry.service import Case, Debtor, record_event
+from qingzhai.registry.service import Case, open_cases_matching, record_event
 from qingzhai.security.auth import get_user
 from qingzhai.security.models import User
 from qingzhai.security.rules import ASSIGNABLE_ROLES, Permission, require
@@ -93,26 +92,13 @@ def assign_by_rule(
     """Assign every open case matching `rule` to `to`; returns how many changed hands."""
     require(actor, Permission.case_assign)
     user = assignee(session, to)
-    stmt = select(Case).join(Debtor, Debtor.id == Case.debtor_id).where(Case.stage != Stage.closed.value)
-    if rule.district is not None:
-        stmt = stmt.where(Debtor.district == rule.district)
-    if rule.min_amount is not None:
-        stmt = stmt.where(Case.placed_amount >= rule.min_amount)
-    if rule.max_amount is not None:
-        stmt = stmt.where(Case.placed_amount <= rule.max_amount)
-    if rule.currency is not None:
-        stmt = stmt.where(Case.currency == rule.currency)
-    if rule.stage is not None:
-        stmt = stmt.where(Case.stage == rule.stage.value)
-    if rule.creditor_id is not None:
-        stmt = stmt.where(Case.creditor_id == rule.creditor_id)
-    if rule.unassigned_only:
-        stmt = stmt.where(Case.assignee_id.is_(None))
-    stmt = stmt.order_by(Case.number)
-    if rule.limit is not None:
-        stmt = stmt.limit(rule.limit)
+    cases = open_cases_matching(
+        session, district=rule.district, min_amount=rule.min_amount, max_amount=rule.max_amount,
+        currency=rule.currency, stage=rule.stage, creditor_id=rule.creditor_id,
+        unassigned_only=rule.unassigned_only, limit=rule.limit,
+    )
     changed = 0
-    for case in session.scalars(stmt).all():
+    for case in cases:
         changed += _assign(session, case, user, actor=actor, now=now, reason=reason)
         if on_progress:
             on_progress(changed)
