@@ -149,8 +149,6 @@ def case_facts(session: Session, case: Case, *, offer: Offer | None, settings: B
 
     debtor = registry.get_debtor(session, case.debtor_id)
     creditor = registry.get_creditor(session, case.creditor_id)
-    if debtor is None or creditor is None:
-        raise NotFound("the case has no debtor or creditor", field="case")
     return CaseFacts(
         debtor_name=mask_name(debtor.name),
         id_tail=(debtor.id_number or "")[-4:],
@@ -232,8 +230,6 @@ def take_turn(
         raise Conflict(f"the conversation is {conv.status}", field="conversation_id")
     ports = ports or default_ports()
     case = registry.get_case(session, conv.case_id)
-    if case is None:
-        raise NotFound("the conversation's case is gone", field="case")
     analysis = analyze(text, now=now, currency=case.currency)
     state = DialogueState.from_dict(conv.state)
     facts = case_facts(session, case, offer=_offer_from(conv.offer), settings=settings)

@@ -201,7 +201,7 @@ def purge_expired_recordings(session: Session, *, now: datetime, ports: Ports | 
         paid_off = False
         if rec.case_id:
             case = registry.get_case(session, rec.case_id)
-            paid_off = case is not None and outstanding(case).amount <= 0
+            paid_off = outstanding(case).amount <= 0
         if not recording_expired(
             recorded_at=rec.recorded_at, now=now, policy=policy, has_agreement=rec.has_agreement, debt_paid_off=paid_off
         ):

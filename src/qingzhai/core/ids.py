@@ -32,22 +32,12 @@ def new_ids(count: int) -> list[str]:
             start = 0
         _last_ms, _last_rand = millis, start + count - 1
     base = millis << 80
-    pairs = _PAIRS
-    return ["".join([pairs[(v >> s) & 1023] for s in range(120, -1, -10)]) for v in range(base + start, base + start + count)]
+    return [_encode(v) for v in range(base + start, base + start + count)]
+
+
+def _encode(value: int) -> str:
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in range(120, -1, -10)])
 
 
 def new_id() -> str:
-    global _last_ms, _last_rand
-    with _lock:
-        millis = time.time_ns() // 1_000_000
-        if millis <= _last_ms:
-            millis = _last_ms
-            _last_rand += 1
-            if _last_rand > _RAND_MAX:  # pragma: no cover - 2**80 ids in one millisecond
-                millis += 1
-                _last_rand = int.from_bytes(os.urandom(10), "big") >> 1
-        else:
-            _last_rand = int.from_bytes(os.urandom(10), "big") >> 1
-        _last_ms = millis
-        value = (millis << 80) | _last_rand
-    return "".join([_PAIRS[(value >> shift) & 1023] for shift in range(120, -1, -10)])
+    return new_ids(1)[0]

@@ -315,7 +315,7 @@ def _finish_contracts(
     for contract_id, case_id, status in finished:
         contract = session.get(Contract, contract_id)
         case = registry.get_case(session, case_id)
-        if contract is None or case is None or Stage(case.stage) is not Stage.execution:
+        if contract is None or Stage(case.stage) is not Stage.execution:
             continue
         if status == ContractStatus.completed.value:
             outcome = Outcome.paid if contract.total >= contract.case_outstanding else Outcome.settled
@@ -370,7 +370,7 @@ def _dispatch_reminders(
         return
     firm_tz = zone(tz or get_settings().timezone)
     at = datetime.combine(day, REMINDER_HOUR, tzinfo=firm_tz).astimezone(UTC)
-    cases = {c.id: c for c in _cases(session, {r.case_id for r in due})}
+    cases = {c.id: c for c in registry.cases_by_ids(session, {r.case_id for r in due})}
     sent: list[ledger.NewEntry] = []
     for reminder in due:
         case = cases.get(reminder.case_id)
@@ -419,10 +419,6 @@ def _dispatch_reminders(
             report.reminders_deferred += 1
     ledger.append(session, sent, now=now)
     session.flush()
-
-
-def _cases(session: Session, ids: set[str]) -> list[Case]:
-    return registry.cases_by_ids(session, sorted(ids))
 
 
 def _judge_promises(

@@ -158,6 +158,7 @@ class _BatchLoader:
         self.policy = creditor_policy(creditor)
         self.today = local_today(now)
         self.batches = 0
+        self.on_postgresql = session.get_bind().dialect.name == "postgresql"
         self.reject: Callable[[int, list[RowProblem], Mapping[str, str]], None] = lambda *_: None
 
     def _refresh_statistics(self) -> None:
@@ -165,9 +166,7 @@ class _BatchLoader:
         transaction where autovacuum cannot see them: without fresh statistics the look-ups by
         debt_ref and id_key turn into full scans. ANALYZE sees the transaction's own rows."""
         self.batches += 1
-        if self.session.get_bind().dialect.name != "postgresql":
-            return
-        if self.batches in (2, 5, 10) or self.batches % 20 == 0:
+        if self.on_postgresql and (self.batches in (2, 5, 10) or self.batches % 20 == 0):
             self.session.execute(text("ANALYZE debts, debtors, cases"))
 
     def load(self, rows: list[PlacementRow], raws: dict[int, Mapping[str, str]]) -> None:
