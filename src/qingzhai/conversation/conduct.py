@@ -380,7 +380,7 @@ def check_many(texts: list[str], *, semantic: bool = True) -> list[list[Violatio
 
 
 def check(text: str, *, semantic: bool = True) -> list[Violation]:
-    """INTERFACES: every prohibited-conduct finding in one utterance, ordered by position."""
+    """Every prohibited-conduct finding in one utterance, ordered by position."""
     return check_many([text], semantic=semantic)[0]
 
 

@@ -82,7 +82,7 @@ def analyze_many(
 
 
 def analyze(text: str, *, now: datetime | None = None, currency: str = "CNY") -> Analysis:
-    """INTERFACES: `conversation.service.analyze(text) -> Analysis` (emotion, intent, promise)."""
+    """Emotion, intent and promise of one debtor utterance (other capabilities call this)."""
     return analyze_many([text], now=now, currency=currency)[0]
 
 

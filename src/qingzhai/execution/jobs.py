@@ -47,7 +47,7 @@ AGENT_ID = "qingzhai-execution"
 
 
 class ContactGate(Protocol):
-    """`compliance.service.request_contact` (see INTERFACES.md)."""
+    """The shape of `compliance.service.request_contact`, so tests can pass a recording fake."""
 
     def __call__(
         self,

@@ -96,7 +96,7 @@ def _money(value: Any, currency: str) -> Money | None:
 
 def inputs_from_summary(summary: Any, *, outstanding: Money, start: date, debtor_type: str,
                         district: str | None, settings: PlanningSettings = DEFAULT_SETTINGS) -> PlanInput:
-    """A plan input from an `assessment.rules.AssessmentSummary` (fields as in INTERFACES.md)."""
+    """A plan input from an `assessment.rules.AssessmentSummary` (its fields, read by name)."""
     cur = outstanding.currency
 
     def same(m: Money | None) -> Money | None:
