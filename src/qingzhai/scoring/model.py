@@ -4,6 +4,7 @@ Directory layout (every file is written by `save`):
 - `model_card.json` — what was trained on what, how well it did, which model is chosen;
 - `pipeline.json` — column types, categories, calibration, the scorecard's bins and points;
 - `lightgbm.txt` — the LightGBM model in LightGBM's own text format;
+- `forest.txt` — the random forest, in the same format;
 - `oof.parquet` — out-of-fold predictions of the first CV repetition, the target and the
   fairness group columns, for `qingzhai model report`.
 """
@@ -52,8 +53,9 @@ from qingzhai.scoring.trainer import (
 CARD_FILE = "model_card.json"
 PIPELINE_FILE = "pipeline.json"
 BOOSTER_FILE = "lightgbm.txt"
+FOREST_FILE = "forest.txt"
 OOF_FILE = "oof.parquet"
-COMPILED_FILE = "lightgbm.lleaves.o"
+COMPILED_FILES = {"lightgbm": "lightgbm.lleaves.o", "forest": "forest.lleaves.o"}
 COMPILE_FROM_ROWS = 50_000  # batches at least this large are scored with the compiled trees
 log = logging.getLogger(__name__)
 
@@ -83,42 +85,63 @@ class TrainedModel:
         return self.probability_matrix(self.pipeline.encode(frame), threads=threads)
 
     def probability_matrix(self, x: np.ndarray, *, threads: int = 0) -> np.ndarray:
-        pipe = self.pipeline
-        if self.chosen == "scorecard":
-            return pipe.scorecard.predict(x)
-        return pipe.predict_matrix(x, threads=threads)[self.chosen]
+        return self.pipeline.predict_matrix(x, threads=threads, kinds=(self.chosen,))[self.chosen]
+
+    def tree_models(self) -> tuple[str, ...]:
+        """The tree models the chosen model needs."""
+        if self.chosen == "blend":
+            return tuple(k for k in self.pipeline.active_blend_weights() if k != "scorecard")
+        return (self.chosen,) if self.chosen in ("lightgbm", "forest") else ()
 
     def compile(self, cache_dir: Path | None = None) -> bool:
-        """Compile the LightGBM trees to machine code with lleaves (when installed) for fast batch
-        scoring; the object file is cached in `cache_dir`. Same numbers as LightGBM (to ~1e-12).
-        Returns False, and scoring stays on LightGBM, when lleaves is not available."""
-        if self.pipeline.compiled is not None:
+        """Compile the tree models the chosen model needs to machine code with lleaves (when
+        installed) for fast batch scoring; object files are cached in `cache_dir`. Same numbers as
+        LightGBM (to ~1e-12). Returns False, and scoring stays on LightGBM, when lleaves is not
+        available or cannot compile."""
+        needed = [k for k in self.tree_models() if k not in self.pipeline.compiled]
+        if not needed:
             return True
         try:
             import lleaves  # optional: pip install lleaves
         except ImportError:
             return False
-        with tempfile.TemporaryDirectory() as tmp:
-            model_file = Path(tmp) / BOOSTER_FILE
-            model_file.write_text(self.pipeline.booster.model_to_string(), encoding="utf-8")
-            compiled = lleaves.Model(model_file=str(model_file))
-            cache_dir = cache_dir or self.directory
-            cache = str(cache_dir / COMPILED_FILE) if cache_dir is not None else None
-            try:
-                compiled.compile(cache=cache, raw_score=True)
-            except Exception:
-                log.warning("lleaves could not compile the model; scoring with LightGBM", exc_info=True)
-                return False
-        self.pipeline.compiled = compiled
+        cache_dir = cache_dir or self.directory
+        boosters = self.pipeline.boosters()
+        for kind in needed:
+            with tempfile.TemporaryDirectory() as tmp:
+                model_file = Path(tmp) / f"{kind}.txt"
+                model_file.write_text(boosters[kind].model_to_string(), encoding="utf-8")
+                compiled = lleaves.Model(model_file=str(model_file))
+                cache = str(cache_dir / COMPILED_FILES[kind]) if cache_dir is not None else None
+                try:
+                    compiled.compile(cache=cache, raw_score=True)
+                except Exception:
+                    log.warning("lleaves could not compile the %s model; scoring with LightGBM", kind, exc_info=True)
+                    return False
+            self.pipeline.compiled[kind] = compiled
         return True
 
     def impacts(self, x: np.ndarray, *, threads: int = 0) -> np.ndarray:
-        """Per row and feature: how much the feature moved the log-odds of repaying (LightGBM's
-        SHAP values, `pred_contrib`) or, for the scorecard, the points it gave away."""
+        """Per row and feature: how much the feature moved the log-odds of repaying. Tree models
+        give their own SHAP values (`pred_contrib`), scaled by the calibration's slope; the
+        scorecard gives coefficient x WoE; the blend the weighted mean of its members' impacts.
+        A scorecard chosen alone speaks in the points it gave away against each variable's best bin."""
+        pipe = self.pipeline
         if self.chosen == "scorecard":
-            return self.pipeline.scorecard.points_lost(x, self.scale)
-        contrib = self.pipeline.booster.predict(x, pred_contrib=True, num_threads=threads)
-        return np.asarray(contrib)[:, :-1]
+            return pipe.scorecard.points_lost(x, self.scale)
+        weights = pipe.active_blend_weights() if self.chosen == "blend" else {self.chosen: 1.0}
+        total = sum(weights.values())
+        out = np.zeros(x.shape, dtype=np.float64)
+        for kind, w in weights.items():
+            if kind == "scorecard":
+                part = pipe.scorecard.woe_matrix(x) * np.asarray(pipe.scorecard.coef)[None, :]
+            else:
+                calibrator = pipe.calibrator if kind == "lightgbm" else pipe.forest_calibrator
+                slope = calibrator.a if calibrator is not None and calibrator.method == "platt" else 1.0
+                contrib = pipe.boosters()[kind].predict(x, pred_contrib=True, num_threads=threads)
+                part = slope * np.asarray(contrib)[:, :-1]
+            out += (w / total) * part
+        return out
 
     def reasons(self, frame: pd.DataFrame, *, k: int = 3, threads: int = 0) -> list[list[dict[str, Any]]]:
         x = self.pipeline.encode(frame)
@@ -165,14 +188,18 @@ class TrainedModel:
         pipe = self.pipeline
         payload = {
             "schema": pipe.schema.to_dict(), "calibrator": pipe.calibrator.to_dict(),
-            "scorecard": pipe.scorecard.to_dict(), "blend_weight": pipe.blend_weight,
+            "scorecard": pipe.scorecard.to_dict(), "blend_weights": pipe.blend_weights,
+            "forest_calibrator": pipe.forest_calibrator.to_dict() if pipe.forest_calibrator else None,
             "chosen_params": pipe.chosen_params, "rounds": pipe.rounds, "inner_auc": pipe.inner_auc,
             "scale": {"base": self.scale.base, "base_odds": self.scale.base_odds, "pdo": self.scale.pdo},
             "bands": [list(edge) for edge in self.bands.edges],
         }
         (directory / PIPELINE_FILE).write_text(json.dumps(payload, indent=1, default=_json_default), encoding="utf-8")
         (directory / BOOSTER_FILE).write_text(pipe.booster.model_to_string(), encoding="utf-8")
-        (directory / COMPILED_FILE).unlink(missing_ok=True)  # compiled for an earlier model
+        if pipe.forest is not None:
+            (directory / FOREST_FILE).write_text(pipe.forest.model_to_string(), encoding="utf-8")
+        for name in COMPILED_FILES.values():
+            (directory / name).unlink(missing_ok=True)  # compiled for an earlier model
         self.directory = directory
         (directory / CARD_FILE).write_text(json.dumps(self.card, indent=2, ensure_ascii=False, default=_json_default),
                                            encoding="utf-8")
@@ -189,17 +216,28 @@ class TrainedModel:
                                field="model")
         payload = json.loads((directory / PIPELINE_FILE).read_text(encoding="utf-8"))
         booster = lgb.Booster(model_str=(directory / BOOSTER_FILE).read_text(encoding="utf-8"))
+        forest_file = directory / FOREST_FILE
+        forest = lgb.Booster(model_str=forest_file.read_text(encoding="utf-8")) if forest_file.is_file() else None
+        forest_calibrator = payload.get("forest_calibrator")
         pipeline = Pipeline(
             schema=Schema.from_dict(payload["schema"]), booster=booster,
             calibrator=Calibrator(**payload["calibrator"]), scorecard=Scorecard.from_dict(payload["scorecard"]),
-            blend_weight=float(payload["blend_weight"]), chosen_params=payload["chosen_params"],
+            blend_weights=_blend_weights(payload), chosen_params=payload["chosen_params"],
             rounds=int(payload["rounds"]), inner_auc=payload["inner_auc"],
+            forest=forest, forest_calibrator=Calibrator(**forest_calibrator) if forest and forest_calibrator else None,
         )
         card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
         oof = pd.read_parquet(directory / OOF_FILE) if (directory / OOF_FILE).is_file() else pd.DataFrame()
         scale = ScoreScale(**payload["scale"])
         bands = Bands(edges=tuple((str(n), float(v)) for n, v in payload["bands"]))
         return cls(pipeline=pipeline, card=card, oof=oof, scale=scale, bands=bands, directory=directory)
+
+
+def _blend_weights(payload: dict[str, Any]) -> dict[str, float]:
+    if "blend_weights" in payload:
+        return {str(k): float(v) for k, v in payload["blend_weights"].items()}
+    w = float(payload["blend_weight"])  # a model saved before the forest: LightGBM and the scorecard
+    return {"lightgbm": w, "forest": 0.0, "scorecard": 1.0 - w}
 
 
 def _json_default(value: Any) -> Any:
@@ -279,7 +317,7 @@ def train_table(
         "evaluation": {
             "method": f"{settings.repeats}x repeated stratified {settings.folds}-fold cross-validation; "
                       f"inner {settings.inner_folds}-fold CV on each training fold for the LightGBM shape, "
-                      "rounds (early stopping) and calibration",
+                      "rounds (early stopping) and the calibrations of LightGBM and the random forest",
             "folds": settings.folds, "repeats": settings.repeats,
         },
         "metrics": {kind: {m: {"mean": _clean(s.mean), "sd": _clean(s.sd)} for m, s in stats.items()}
@@ -292,6 +330,10 @@ def train_table(
         "top_features": [{"name": n, "gain_share": round(float(v) / total, 4)} for n, v in top[:10]],
         "lightgbm": {"params": {k: v for k, v in pipeline.chosen_params.items() if k != "verbose"},
                      "rounds": pipeline.rounds, "cv_rounds": result.rounds},
+        "forest": {"trees": settings.forest_trees, "leaves": settings.forest_leaves,
+                   "min_leaf": settings.forest_min_leaf, "feature_fraction": settings.forest_feature_fraction,
+                   "bagging_fraction": settings.forest_bagging_fraction},
+        "blend_weights": pipeline.blend_weights,
         "settings": {k: v for k, v in settings.__dict__.items() if k != "lgbm_candidates"},
     }
     card.update(extra_card or {})

