@@ -55,9 +55,10 @@ def print_card(card: dict[str, Any]) -> None:
     for row in card["calibration"][card["chosen_model"]]:
         calibration.add_row(f"{row['mean_predicted']:.3f}", f"{row['observed_rate']:.3f}", str(row["count"]))
     console.print(calibration)
-    top = Table(_("Feature"), _("Share of gain"), title=_("Top features"))
+    top = Table(_("Feature"), _("Share of importance"),
+                title=_("Top features of {model}", model=card.get("top_features_of", "lightgbm")))
     for item in card["top_features"]:
-        top.add_row(item["name"], f"{item['gain_share']:.1%}")
+        top.add_row(item["name"], f"{item.get('share', item.get('gain_share', 0.0)):.1%}")
     console.print(top)
     if card.get("ignored_columns"):
         console.print(_("Not used as features: {cols}", cols=", ".join(f"{k} ({v})" for k, v in card["ignored_columns"].items())))

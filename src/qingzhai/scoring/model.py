@@ -47,6 +47,7 @@ from qingzhai.scoring.trainer import (
     choose_model,
     cross_validate,
     fit_pipeline,
+    importance_shares,
     refuse_leaks,
 )
 
@@ -299,9 +300,8 @@ def train_table(
     oof = pd.DataFrame({"target": y, **{f"p_{k}": v for k, v in result.oof.items()}})
     for g in groups:
         oof[f"group:{g}"] = frame[g].to_numpy()
-    importance = pipeline.booster.feature_importance(importance_type="gain")
-    total = float(importance.sum()) or 1.0
-    top = sorted(zip(schema.names, importance, strict=True), key=lambda t: (-t[1], t[0]))
+    shares = importance_shares(pipeline, pipeline.encode(features), chosen)
+    top = sorted(zip(schema.names, shares, strict=True), key=lambda t: (-t[1], t[0]))
     card: dict[str, Any] = {
         "name": name,
         "version": qingzhai.__version__,
@@ -327,7 +327,8 @@ def train_table(
             kind: [r.__dict__ for r in calibration_table(y, result.oof[kind], bins=settings.calibration_bins)]
             for kind in result.oof
         },
-        "top_features": [{"name": n, "gain_share": round(float(v) / total, 4)} for n, v in top[:10]],
+        "top_features": [{"name": n, "share": round(float(v), 4)} for n, v in top[:10]],
+        "top_features_of": chosen,
         "lightgbm": {"params": {k: v for k, v in pipeline.chosen_params.items() if k != "verbose"},
                      "rounds": pipeline.rounds, "cv_rounds": result.rounds},
         "forest": {"trees": settings.forest_trees, "leaves": settings.forest_leaves,

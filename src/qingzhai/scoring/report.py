@@ -105,11 +105,12 @@ def distribution_plot(p: np.ndarray, labels: np.ndarray, title: str, fallback_ti
     return _png(fig)
 
 
-def importance_plot(top: list[dict[str, Any]]) -> str:
+def importance_plot(top: list[dict[str, Any]], model: str) -> str:
+    """Split gain for the trees, spread of coef x WoE for the scorecard, their weighted mean for the blend."""
     fig, ax = plt.subplots(figsize=(6, 0.35 * max(len(top), 3) + 1))
     names = [t["name"] for t in top][::-1]
-    ax.barh(names, [t["gain_share"] for t in top][::-1])
-    ax.set_xlabel(plot_text(_("Share of LightGBM gain"), "Share of LightGBM gain"))
+    ax.barh(names, [t.get("share", t.get("gain_share", 0.0)) for t in top][::-1])
+    ax.set_xlabel(plot_text(_("Share of importance ({model})", model=model), f"Share of importance ({model})"))
     ax.set_title(plot_text(_("Feature importance"), "Feature importance"))
     return _png(fig)
 
@@ -219,7 +220,7 @@ def render(model: TrainedModel, *, fairness: FairnessSettings | None = None) -> 
         parts.append(distribution_plot(predictions[model.chosen], outcome, _("Score distribution by outcome"),
                                        "Score distribution by outcome"))
     if card.get("top_features"):
-        parts.append(importance_plot(card["top_features"]))
+        parts.append(importance_plot(card["top_features"], card.get("top_features_of", "lightgbm")))
     if card.get("data_categories"):
         parts.append(f"<p>{html.escape(_('Data categories used: {cats}', cats=', '.join(card['data_categories'])))}</p>")
     section, findings = fairness_section(model, fairness)

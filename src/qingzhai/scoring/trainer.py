@@ -175,6 +175,24 @@ class Pipeline:
         return self.predict_matrix(self.encode(frame), threads=threads)
 
 
+def importance_shares(pipeline: Pipeline, x: np.ndarray, kind: str) -> np.ndarray:
+    """How much each feature matters to model `kind`, as shares that add up to 1: the trees' split
+    gain, the spread (standard deviation over `x`) of the scorecard's coef x WoE, and for the blend
+    the weighted mean of its members' shares."""
+    def normalised(values: np.ndarray) -> np.ndarray:
+        total = float(values.sum())
+        return values / total if total > 0 else np.full(len(values), 1.0 / max(len(values), 1))
+
+    if kind == "scorecard":
+        contributions = pipeline.scorecard.woe_matrix(x) * np.asarray(pipeline.scorecard.coef)[None, :]
+        return normalised(contributions.std(axis=0))
+    if kind in ("lightgbm", "forest"):
+        return normalised(pipeline.boosters()[kind].feature_importance(importance_type="gain").astype(float))
+    weights = pipeline.active_blend_weights()
+    total = sum(weights.values())
+    return sum((w / total) * importance_shares(pipeline, x, k) for k, w in weights.items())  # type: ignore[return-value]
+
+
 def _train_booster(params: dict[str, Any], x: np.ndarray, y: np.ndarray, cat: list[int], rounds: int,
                    valid: tuple[np.ndarray, np.ndarray] | None = None, stopping: int = 0) -> lgb.Booster:
     train = lgb.Dataset(x, label=y, categorical_feature=cat or "auto", free_raw_data=False,

@@ -156,3 +156,25 @@ def test_a_model_saved_before_the_forest_still_loads_and_scores(tmp_path):
     assert old.probability(frame).shape == (300,)
 
 
+
+
+@pytest.mark.parametrize("kind", ["lightgbm", "forest", "scorecard", "blend"])
+def test_importance_shares_of_every_model_kind_add_up_to_one(kind):
+    from qingzhai.scoring.trainer import importance_shares
+
+    frame = credit_table(300, seed=17)
+    model, _r = _train(frame)
+    shares = importance_shares(model.pipeline, model.pipeline.encode(frame), kind)
+    assert shares.shape == (len(model.pipeline.schema.names),)
+    assert shares.min() >= 0 and shares.sum() == pytest.approx(1.0)
+
+
+def test_the_card_ranks_the_features_of_the_chosen_model():
+    from qingzhai.scoring.trainer import importance_shares
+
+    frame = credit_table(300, seed=18)
+    model, _r = _train(frame)
+    shares = importance_shares(model.pipeline, model.pipeline.encode(frame[model.pipeline.schema.names]), model.chosen)
+    best = model.pipeline.schema.names[int(np.argmax(shares))]
+    assert model.card["top_features_of"] == model.chosen
+    assert model.card["top_features"][0]["name"] == best
