@@ -37,9 +37,10 @@ from qingzhai.conversation.rules import EMOTIONS, INTENTS
 
 DATA_DIR = PACKAGE_DIR / "data"
 REPORT_PATH = PACKAGE_DIR / "heads" / "train_report.json"
-# Debtor utterances. test.jsonl was the held-out set until it was measured (0.887 emotion accuracy);
-# since then it is a development set and trains the heads like the others.
-EMOTION_TRAIN_SETS: tuple[str, ...] = ("train.jsonl", "train_extra.jsonl", "test.jsonl")
+# Debtor utterances. test.jsonl was the held-out set until it was measured (0.887 emotion accuracy), and
+# test_round2.jsonl after it (0.893 emotion accuracy, intent macro-F1 0.930); since then both are
+# development sets and train the heads like the others.
+EMOTION_TRAIN_SETS: tuple[str, ...] = ("train.jsonl", "train_extra.jsonl", "test.jsonl", "test_round2.jsonl")
 CONDUCT_TRAIN_SETS: tuple[str, ...] = (
     "conduct_dev.jsonl",
     "conduct_round1.jsonl",
@@ -47,8 +48,10 @@ CONDUCT_TRAIN_SETS: tuple[str, ...] = (
     "conduct_train.jsonl",
     "conduct_train_extra.jsonl",
     "conduct_test.jsonl",  # round-3 held-out until measured (recall 0.977, false alarms 0.091); a development set since
+    "conduct_test_round4.jsonl",  # round-4 held-out until measured (recall 0.890, false alarms 0.050); a development set since
 )
-HELD_OUT: tuple[str, ...] = ("test_round2.jsonl", "conduct_test_round4.jsonl")
+# The next round, written independently after this revision and measured once by the benchmark.
+HELD_OUT: tuple[str, ...] = ("test_round3.jsonl", "conduct_test_round5.jsonl")
 C_GRID: tuple[float, ...] = (32.0, 128.0, 512.0)
 TFIDF_GRID: tuple[float, ...] = (0.0, 0.5, 1.0)  # weight of the TF-IDF block next to the unit-length embedding
 CONDUCT_C_GRID: tuple[float, ...] = (16.0, 64.0, 256.0)
