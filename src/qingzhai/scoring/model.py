@@ -49,6 +49,7 @@ from qingzhai.scoring.trainer import (
     fit_pipeline,
     importance_shares,
     refuse_leaks,
+    weighted_mean,
 )
 
 CARD_FILE = "model_card.json"
@@ -131,18 +132,16 @@ class TrainedModel:
         if self.chosen == "scorecard":
             return pipe.scorecard.points_lost(x, self.scale)
         weights = pipe.active_blend_weights() if self.chosen == "blend" else {self.chosen: 1.0}
-        total = sum(weights.values())
-        out = np.zeros(x.shape, dtype=np.float64)
-        for kind, w in weights.items():
+        parts: dict[str, np.ndarray] = {}
+        for kind in weights:
             if kind == "scorecard":
-                part = pipe.scorecard.woe_matrix(x) * np.asarray(pipe.scorecard.coef)[None, :]
+                parts[kind] = pipe.scorecard.contributions(x)
             else:
-                calibrator = pipe.calibrator if kind == "lightgbm" else pipe.forest_calibrator
+                calibrator = pipe.calibrator_of(kind)
                 slope = calibrator.a if calibrator is not None and calibrator.method == "platt" else 1.0
                 contrib = pipe.boosters()[kind].predict(x, pred_contrib=True, num_threads=threads)
-                part = slope * np.asarray(contrib)[:, :-1]
-            out += (w / total) * part
-        return out
+                parts[kind] = slope * np.asarray(contrib)[:, :-1]
+        return weighted_mean(parts, weights)
 
     def reasons(self, frame: pd.DataFrame, *, k: int = 3, threads: int = 0) -> list[list[dict[str, Any]]]:
         x = self.pipeline.encode(frame)

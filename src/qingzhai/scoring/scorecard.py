@@ -78,6 +78,10 @@ class Scorecard:
             out[:, j] = np.asarray(var.woe)[var.bin_index(x[:, j])]
         return out
 
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """Per row and variable: coefficient x WoE, the variable's share of the log-odds."""
+        return self.woe_matrix(x) * np.asarray(self.coef)[None, :]
+
     def margin(self, x: np.ndarray) -> np.ndarray:
         total = np.full(x.shape[0], self.intercept, dtype=np.float64)
         for j, (var, coef) in enumerate(zip(self.variables, self.coef, strict=True)):
@@ -91,7 +95,7 @@ class Scorecard:
         """Points of each variable per row (they add up to the score on `scale`)."""
         n = len(self.variables)
         base = (scale.offset + scale.factor * self.intercept) / n
-        return base + scale.factor * self.woe_matrix(x) * np.asarray(self.coef)[None, :]
+        return base + scale.factor * self.contributions(x)
 
     def points_lost(self, x: np.ndarray, scale: ScoreScale) -> np.ndarray:
         """Points each variable gave away against its best bin (for reason codes), negated."""

@@ -91,10 +91,10 @@ def lgbm_params(settings: TrainSettings, candidate: dict[str, float], seed: int,
     return params
 
 
-def forest_params(settings: TrainSettings, seed: int, *, threads: int | None = None) -> dict[str, Any]:
+def forest_params(settings: TrainSettings, seed: int) -> dict[str, Any]:
     """A random forest in LightGBM: bagged trees without shrinkage, averaged (`boosting="rf"`)."""
     return {
-        "objective": "binary", "boosting": "rf", "verbose": -1, "num_threads": threads or settings.num_threads,
+        "objective": "binary", "boosting": "rf", "verbose": -1, "num_threads": settings.num_threads,
         "deterministic": True, "force_col_wise": True, "seed": seed, "bagging_seed": seed,
         "feature_fraction_seed": seed, "data_random_seed": seed,
         "num_leaves": settings.forest_leaves, "min_data_in_leaf": settings.forest_min_leaf,
@@ -108,8 +108,9 @@ def forest_params(settings: TrainSettings, seed: int, *, threads: int | None = N
 BLEND_MEMBERS = ("lightgbm", "forest", "scorecard")
 
 
-def blend_log_odds(parts: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    """The weighted mean of the members' log-odds; members without a weight are left out."""
+def weighted_mean(parts: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """The blend of the members' log-odds, contributions or importances: their weighted mean;
+    members without a weight are left out."""
     total = sum(weights.values())
     return sum((w / total) * parts[k] for k, w in weights.items() if w > 0)  # type: ignore[return-value]
 
@@ -137,6 +138,9 @@ class Pipeline:
     def boosters(self) -> dict[str, lgb.Booster]:
         return {"lightgbm": self.booster, **({"forest": self.forest} if self.forest is not None else {})}
 
+    def calibrator_of(self, kind: str) -> Calibrator | None:
+        return {"lightgbm": self.calibrator, "forest": self.forest_calibrator}.get(kind)
+
     def margin(self, x: np.ndarray, *, threads: int = 0, kind: str = "lightgbm") -> np.ndarray:
         """Raw log-odds of LightGBM (`kind="lightgbm"`) or of the forest (`"forest"`)."""
         compiled = self.compiled.get(kind)
@@ -150,10 +154,8 @@ class Pipeline:
         for kind in kinds:
             if kind == "scorecard":
                 out[kind] = self.scorecard.margin(x)
-            elif kind == "lightgbm":
-                out[kind] = _logit(self.calibrator(self.margin(x, threads=threads)))
-            elif kind == "forest" and self.forest is not None and self.forest_calibrator is not None:
-                out[kind] = _logit(self.forest_calibrator(self.margin(x, threads=threads, kind="forest")))
+            elif kind in self.boosters() and (calibrator := self.calibrator_of(kind)) is not None:
+                out[kind] = _logit(calibrator(self.margin(x, threads=threads, kind=kind)))
         return out
 
     def active_blend_weights(self) -> dict[str, float]:
@@ -168,7 +170,7 @@ class Pipeline:
         odds = self.log_odds(x, threads=threads, kinds=tuple(k for k in BLEND_MEMBERS if k in needed))
         out = {k: _sigmoid(v) for k, v in odds.items() if k in kinds}
         if "blend" in kinds:
-            out["blend"] = _sigmoid(blend_log_odds(odds, weights))
+            out["blend"] = _sigmoid(weighted_mean(odds, weights))
         return out
 
     def predict(self, frame: pd.DataFrame, *, threads: int = 0) -> dict[str, np.ndarray]:
@@ -184,13 +186,11 @@ def importance_shares(pipeline: Pipeline, x: np.ndarray, kind: str) -> np.ndarra
         return values / total if total > 0 else np.full(len(values), 1.0 / max(len(values), 1))
 
     if kind == "scorecard":
-        contributions = pipeline.scorecard.woe_matrix(x) * np.asarray(pipeline.scorecard.coef)[None, :]
-        return normalised(contributions.std(axis=0))
+        return normalised(pipeline.scorecard.contributions(x).std(axis=0))
     if kind in ("lightgbm", "forest"):
         return normalised(pipeline.boosters()[kind].feature_importance(importance_type="gain").astype(float))
     weights = pipeline.active_blend_weights()
-    total = sum(weights.values())
-    return sum((w / total) * importance_shares(pipeline, x, k) for k, w in weights.items())  # type: ignore[return-value]
+    return weighted_mean({k: importance_shares(pipeline, x, k) for k in weights}, weights)
 
 
 def _train_booster(params: dict[str, Any], x: np.ndarray, y: np.ndarray, cat: list[int], rounds: int,
