@@ -49,6 +49,7 @@ from qingzhai.compliance.zones import candidate_zones, tzinfo
 from qingzhai.core.errors import Conflict, NotFound, RuleViolation
 from qingzhai.core.masking import mask_phone
 from qingzhai.core.timeutil import require_aware
+from qingzhai.db.session import get_or_not_found
 from qingzhai.registry import service as registry
 from qingzhai.registry.rules import OPEN_ENDED_HOLDS
 
@@ -252,9 +253,7 @@ def record_outcome(session: Session, *, attempt_id: str, outcome: str, now: date
     is a conflict. `cancelled` releases a reservation that was never placed."""
     if outcome not in OUTCOMES:
         raise RuleViolation(f"must be one of {', '.join(OUTCOMES)}", field="outcome")
-    attempt = session.get(ContactAttempt, attempt_id)
-    if attempt is None:
-        raise NotFound(f"no contact attempt '{attempt_id}'", field="attempt_id")
+    attempt = get_attempt(session, attempt_id)
     if outcome == "delivered" and attempt.channel in CALL_CHANNELS:
         raise RuleViolation("delivered is an outcome of messages, letters and visits, not calls", field="outcome")
     if attempt.outcome is not None:
@@ -267,10 +266,7 @@ def record_outcome(session: Session, *, attempt_id: str, outcome: str, now: date
 
 
 def get_attempt(session: Session, attempt_id: str) -> ContactAttempt:
-    attempt = session.get(ContactAttempt, attempt_id)
-    if attempt is None:
-        raise NotFound(f"no contact attempt '{attempt_id}'", field="attempt_id")
-    return attempt
+    return get_or_not_found(session, ContactAttempt, attempt_id, what="contact attempt", field="attempt_id")
 
 
 def suspend_agent(session: Session, *, agent_id: str, reason: str, now: datetime, reference: str | None = None) -> None:
@@ -339,9 +335,7 @@ def add_restriction(session: Session, *, debtor_id: str, kind: str, reason: str,
 
 
 def lift_restriction(session: Session, *, restriction_id: str, now: datetime) -> ContactRestrictionRecord:
-    record = session.get(ContactRestrictionRecord, restriction_id)
-    if record is None:
-        raise NotFound(f"no restriction '{restriction_id}'", field="restriction_id")
+    record = get_or_not_found(session, ContactRestrictionRecord, restriction_id, what="restriction", field="restriction_id")
     if record.lifted_at is None:
         record.lifted_at = now
         session.flush()

@@ -23,9 +23,10 @@ from qingzhai.conversation.ports import Ports, SpeechRecognizer, SpeechSynthesiz
 from qingzhai.conversation.rules import Analysis
 from qingzhai.conversation.service import analyze, store_recording
 from qingzhai.core.actor import Actor
-from qingzhai.core.errors import Conflict, NotFound, RuleViolation
+from qingzhai.core.errors import Conflict, RuleViolation
 from qingzhai.core.masking import mask_name
 from qingzhai.core.money import Money
+from qingzhai.db.session import get_or_not_found
 from qingzhai.registry import service as registry
 from qingzhai.registry.rules import HoldKind
 from qingzhai.registry.service import Case
@@ -209,10 +210,7 @@ def _reason(reason: Any) -> dict[str, Any]:
 
 
 def get_conversation(session: Session, conversation_id: str) -> BotConversation:
-    conv = session.get(BotConversation, conversation_id)
-    if conv is None:
-        raise NotFound(f"no conversation '{conversation_id}'", field="conversation_id")
-    return conv
+    return get_or_not_found(session, BotConversation, conversation_id, what="conversation", field="conversation_id")
 
 
 def take_turn(

@@ -31,6 +31,7 @@ from qingzhai.conversation.rules import (
 )
 from qingzhai.core.actor import Actor, Role
 from qingzhai.core.errors import Conflict, NotFound, NotPermitted, RuleViolation
+from qingzhai.db.session import get_or_not_found
 from qingzhai.registry import service as registry
 from qingzhai.registry.service import Case
 
@@ -150,10 +151,7 @@ def store_recording(
 
 
 def get_recording(session: Session, recording_id: str) -> Recording:
-    rec = session.get(Recording, recording_id)
-    if rec is None:
-        raise NotFound(f"no recording '{recording_id}'", field="recording_id")
-    return rec
+    return get_or_not_found(session, Recording, recording_id, what="recording", field="recording_id")
 
 
 def read_recording(
@@ -367,10 +365,7 @@ def review_transcript(
 
 
 def get_incident(session: Session, incident_id: str) -> ConductIncident:
-    incident = session.get(ConductIncident, incident_id)
-    if incident is None:
-        raise NotFound(f"no conduct incident '{incident_id}'", field="incident_id")
-    return incident
+    return get_or_not_found(session, ConductIncident, incident_id, what="conduct incident", field="incident_id")
 
 
 def list_incidents(

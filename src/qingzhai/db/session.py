@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from qingzhai.config import get_settings
+from qingzhai.core.errors import NotFound
+
+T = TypeVar("T")
 
 
 def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
@@ -57,3 +60,11 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def get_or_not_found(session: Session, model: type[T], key: object, *, what: str, field: str) -> T:
+    """The row of `model` with primary key `key`, or `NotFound("no <what> '<key>'")` naming `field`."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"no {what} '{key}'", field=field)
+    return row

@@ -12,7 +12,7 @@ from qingzhai.core.actor import Actor, Role
 from qingzhai.core.errors import NotFound
 from qingzhai.registry.service import get_debtor
 from qingzhai.security import auth, privacy, service
-from qingzhai.security.models import ApiKey, LegalBasis
+from qingzhai.security.models import ApiKey
 from qingzhai.security.rules import Permission, allows, require
 from qingzhai.security.schemas import (
     ApiKeyCreate,
@@ -177,9 +177,7 @@ def record_legal_basis(debtor_id: str, body: LegalBasisCreate, session: SessionD
 @router.post("/legal-bases/{basis_id}/withdraw", response_model=LegalBasisRead, tags=["privacy"])
 def withdraw_legal_basis(basis_id: str, session: SessionDep, actor: ActorDep) -> LegalBasisRead:
     require(actor, Permission.legal_basis_record)
-    row = session.get(LegalBasis, basis_id)
-    if row is None:
-        raise NotFound(f"no legal basis '{basis_id}'", field="basis_id")
+    row = service.get_basis(session, basis_id)
     get_debtor(session, row.debtor_id, actor=actor)
     service.withdraw_basis(session, basis_id=basis_id, actor=actor, now=clock.now())
     session.commit()

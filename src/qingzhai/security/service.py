@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qingzhai.core.actor import SYSTEM, Actor
-from qingzhai.core.errors import Conflict, NotFound, NotPermitted, RuleViolation
+from qingzhai.core.errors import Conflict, NotPermitted, RuleViolation
 from qingzhai.db.sequences import allocate
+from qingzhai.db.session import get_or_not_found
 from qingzhai.registry.service import get_debtor
 from qingzhai.security import keyring
 from qingzhai.security.models import AuditEntry, LegalBasis
@@ -102,10 +103,12 @@ def record_basis(
     return row
 
 
+def get_basis(session: Session, basis_id: str) -> LegalBasis:
+    return get_or_not_found(session, LegalBasis, basis_id, what="legal basis", field="basis_id")
+
+
 def withdraw_basis(session: Session, *, basis_id: str, actor: Actor, now: datetime) -> LegalBasis:
-    row = session.get(LegalBasis, basis_id)
-    if row is None:
-        raise NotFound(f"no legal basis '{basis_id}'", field="basis_id")
+    row = get_basis(session, basis_id)
     if row.withdrawn_at is not None:
         raise Conflict("already withdrawn", field="basis_id")
     row.withdrawn_at = now
