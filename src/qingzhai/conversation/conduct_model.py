@@ -15,7 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from qingzhai.conversation.conduct import RULES, SIGNAL_NAMES, Severity, Violation, signals
-from qingzhai.conversation.model import PACKAGE_DIR, CharTfidf, Embedder, default_embedder, with_tfidf
+from qingzhai.conversation.model import (
+    PACKAGE_DIR,
+    CharTfidf,
+    Embedder,
+    default_embedder,
+    linear_softmax,
+    with_tfidf,
+)
 
 CONDUCT_HEAD_PATH = PACKAGE_DIR / "heads" / "conduct.npz"
 COMPLIANT = "compliant"
@@ -35,10 +42,7 @@ class ConductHead:
         return with_tfidf(np.hstack([embeddings, sig / self.signal_scale]).astype(np.float32), self.tfidf, texts)
 
     def proba(self, x) -> np.ndarray:
-        z = np.asarray(x @ self.w.T) + self.b
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return linear_softmax(x, self.w, self.b)
 
     def save(self, path: Path = CONDUCT_HEAD_PATH) -> None:
         np.savez_compressed(

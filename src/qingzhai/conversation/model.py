@@ -153,6 +153,14 @@ def with_tfidf(dense: np.ndarray, tfidf: CharTfidf | None, texts: list[str] | No
     return hstack([csr_matrix(dense), tfidf.transform(texts)], format="csr", dtype=np.float32)
 
 
+def linear_softmax(x, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Class probabilities of a linear softmax head for the rows of `x` (dense or CSR)."""
+    z = np.asarray(x @ w.T) + b
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 @dataclass(frozen=True)
 class Heads:
     """Two linear softmax heads over [embedding, scaled cue features, character n-gram TF-IDF]."""
@@ -172,17 +180,8 @@ class Heads:
         scaled = (lexical - self.feature_mean) / self.feature_scale
         return with_tfidf(np.hstack([embeddings, scaled]).astype(np.float32), self.tfidf, texts)
 
-    @staticmethod
-    def _softmax(z: np.ndarray) -> np.ndarray:
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
-
     def predict(self, x) -> tuple[np.ndarray, np.ndarray]:
-        return (
-            self._softmax(np.asarray(x @ self.emotion_w.T) + self.emotion_b),
-            self._softmax(np.asarray(x @ self.intent_w.T) + self.intent_b),
-        )
+        return linear_softmax(x, self.emotion_w, self.emotion_b), linear_softmax(x, self.intent_w, self.intent_b)
 
     def save(self, path: Path = HEADS_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
