@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from qingzhai.core.errors import Conflict, DomainError, NotFound, NotPermitted, RuleViolation
+from qingzhai.core.errors import Conflict, DomainError, NotFound, NotPermitted, RuleViolation, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,7 @@ STATUS: dict[type[DomainError], int] = {
     NotPermitted: 403,
     Conflict: 409,
     RuleViolation: 422,
+    Unavailable: 503,
 }
 
 
@@ -50,13 +51,18 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"field": None, "reason": "invalid request"}
-        return problem(422, "validation_error", f"{first['field']}: {first['reason']}",
-                       field=first["field"], errors=errors)
+        return problem(422, "validation_error", f"{first['field']}: {first['reason']}", field=first["field"], errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {401: "unauthorized", 403: "not_permitted", 404: "not_found", 405: "method_not_allowed",
-                 413: "too_large", 429: "too_many_requests"}.get(exc.status_code, "http_error")
+        title = {
+            401: "unauthorized",
+            403: "not_permitted",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            429: "too_many_requests",
+        }.get(exc.status_code, "http_error")
         response = problem(exc.status_code, title, str(exc.detail))
         for k, v in (exc.headers or {}).items():
             response.headers[k] = v

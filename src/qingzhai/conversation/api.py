@@ -3,12 +3,16 @@ channel, conduct reviews and incidents. Thin: parse, call the service, map."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 
 from qingzhai import clock
 from qingzhai.api.deps import ActorDep, PagingDep, SessionDep
 from qingzhai.conversation import bot as bot_service
 from qingzhai.conversation import service
+from qingzhai.conversation.ports import VoiceEngines, default_voice_engines
 from qingzhai.conversation.schemas import (
     AnalysisRead,
     BotReplyRead,
@@ -22,12 +26,14 @@ from qingzhai.conversation.schemas import (
     ReviewRead,
     TurnCreate,
     UtterancesIn,
+    VoiceReplyRead,
 )
 from qingzhai.registry import service as registry
 from qingzhai.registry.schemas import Page
 from qingzhai.security.rules import Permission, require
 
 router = APIRouter()
+VoiceDep = Annotated[VoiceEngines, Depends(default_voice_engines)]
 
 
 @router.post("/conversation/analyze", response_model=list[AnalysisRead], tags=["conversation"])
@@ -71,6 +77,37 @@ def take_turn(conversation_id: str, body: TurnCreate, session: SessionDep, actor
     result = bot_service.take_turn(session, conv, body.text, now=clock.now(), actor=actor)
     session.commit()
     return _reply(result)
+
+
+@router.post(
+    "/bot/conversations/{conversation_id}/voice-turns",
+    response_model=VoiceReplyRead,
+    tags=["conversation"],
+    responses={503: {"description": "A speech engine is not installed here; the text channel still works."}},
+)
+def voice_turn(
+    conversation_id: str,
+    session: SessionDep,
+    actor: ActorDep,
+    voice: VoiceDep,
+    audio: UploadFile = File(description="What the debtor said: one utterance, WAV (telephony gateway or app)."),
+) -> VoiceReplyRead:
+    """The voice channel: the debtor's speech in, the bot's reply out as text and as speech. The
+    audio is stored encrypted as a recording of the conversation."""
+    conv = bot_service.get_conversation(session, conversation_id)
+    registry.get_case(session, conv.case_id, actor=actor)
+    turn = bot_service.voice_turn(
+        session,
+        conv,
+        audio.file.read(bot_service.MAX_AUDIO_BYTES + 1),
+        now=clock.now(),
+        actor=actor,
+        recognizer=voice.recognizer,
+        synthesizer=voice.synthesizer,
+    )
+    session.commit()
+    spoken = base64.b64encode(turn.reply_audio).decode("ascii") if turn.reply_audio else None
+    return VoiceReplyRead(**_reply(turn.result).model_dump(), heard=turn.heard, reply_audio_wav=spoken)
 
 
 @router.get("/bot/conversations/{conversation_id}/transcript", tags=["conversation"])

@@ -395,6 +395,9 @@ def conversation_dict(conv: BotConversation) -> dict[str, Any]:
     }
 
 
+MAX_AUDIO_BYTES = 20 * 1024 * 1024  # one utterance: 16 kHz mono WAV is about 2 MB a minute
+
+
 @dataclass
 class VoiceTurn:
     result: TurnResult
@@ -419,6 +422,12 @@ def voice_turn(
     when constructed (`ports.EspeakSynthesizer()`, `ports.WhisperRecognizer()`); the text channel is unaffected."""
     if not audio:
         raise RuleViolation("is empty", field="audio")
+    if len(audio) > MAX_AUDIO_BYTES:
+        raise RuleViolation(
+            "is larger than {limit} MB; send one utterance per turn",
+            field="audio",
+            params={"limit": MAX_AUDIO_BYTES // (1024 * 1024)},
+        )
     ports = ports or default_ports()
     case = registry.get_case(session, conv.case_id)
     store_recording(

@@ -1,5 +1,5 @@
 """Typer sub-apps: `qingzhai conversation` (analyze, train), `qingzhai conduct` (check, review,
-incidents), `qingzhai bot` (chat, voice, transcript). Thin: parse, call the service, print."""
+incidents), `qingzhai bot` (chat, call, voice, transcript). Thin: parse, call the service, print."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from qingzhai import clock
 from qingzhai.cli_support import console, err_console, handle_errors, operator, parse_date, print_json, transaction
 from qingzhai.conversation import bot as bot_service
 from qingzhai.conversation import service
-from qingzhai.conversation.ports import voice_status
+from qingzhai.conversation.ports import default_voice_engines, voice_status
+from qingzhai.core.actor import Actor
 from qingzhai.core.errors import RuleViolation
 from qingzhai.i18n import _
 
@@ -278,28 +279,51 @@ def incidents_report(as_json: Annotated[bool, typer.Option("--json", help="Print
     console.print(_("Open incidents: {n}", n=report.open_incidents))
 
 
-@bot_app.command("chat")
-@handle_errors
-def chat_cmd(
-    case_id: Annotated[str, typer.Argument(help="Case number or id.")],
-    channel: Annotated[str, typer.Option(help="message, sms or bot_call")] = "message",
-    show_analysis: Annotated[
-        bool, typer.Option("--analysis/--no-analysis", help="Show emotion, intent and the bot's reason.")
-    ] = True,
-) -> None:
-    """Talk to the collection bot as the debtor, in the terminal (one line per turn; empty line or EOF ends)."""
+def _open(case_id: str, channel: str, actor: Actor) -> tuple[str, str]:
+    """Start a bot conversation; (conversation id, the bot's first words), or exit 4 when refused."""
     from qingzhai.registry.service import get_case
 
-    actor = operator()
     with transaction() as session:
         case = get_case(session, case_id, actor=actor)
         started = bot_service.start_conversation(session, case, channel=channel, now=clock.now(), actor=actor)
-        conv_id = started.conversation.id
         if started.reply is None:
             reasons = "; ".join(str(r.get("text_zh") or r.get("rule")) for r in started.denied_reasons or [])
             err_console.print(_("The compliance engine refused the contact: {reasons}", reasons=reasons))
             raise typer.Exit(4)
         console.print(f"[bold]bot[/bold]: {started.reply.text}")
+        return started.conversation.id, started.reply.text
+
+
+def _show(result: bot_service.TurnResult, *, show_analysis: bool) -> bool:
+    """Print the bot's side of one turn; True when the conversation has ended."""
+    reply, analysis = result.reply, result.analysis
+    if show_analysis and analysis is not None and reply is not None:
+        console.print(
+            f"[dim]  {analysis.emotion.value} {analysis.emotion_confidence:.2f} · {analysis.intent.value} "
+            f"{analysis.intent_confidence:.2f} · {reply.reason}[/dim]",
+            highlight=False,
+        )
+    if reply is None:
+        return False
+    console.print(f"[bold]bot[/bold]: {reply.text}")
+    if reply.ended:
+        console.print(_("Conversation ended: {outcome}", outcome=result.conversation.outcome))
+    return reply.ended
+
+
+ShowAnalysis = Annotated[bool, typer.Option("--analysis/--no-analysis", help="Show emotion, intent and the bot's reason.")]
+
+
+@bot_app.command("chat")
+@handle_errors
+def chat_cmd(
+    case_id: Annotated[str, typer.Argument(help="Case number or id.")],
+    channel: Annotated[str, typer.Option(help="message, sms or bot_call")] = "message",
+    show_analysis: ShowAnalysis = True,
+) -> None:
+    """Talk to the collection bot as the debtor, in the terminal (one line per turn; empty line or EOF ends)."""
+    actor = operator()
+    conv_id, _first = _open(case_id, channel, actor)
     for line in sys.stdin:
         said = line.strip()
         if not said:
@@ -307,18 +331,52 @@ def chat_cmd(
         with transaction() as session:
             conv = bot_service.get_conversation(session, conv_id)
             result = bot_service.take_turn(session, conv, said, now=clock.now(), actor=actor)
-            reply, analysis = result.reply, result.analysis
-        if show_analysis and analysis is not None and reply is not None:
-            console.print(
-                f"[dim]  {analysis.emotion.value} {analysis.emotion_confidence:.2f} · {analysis.intent.value} "
-                f"{analysis.intent_confidence:.2f} · {reply.reason}[/dim]",
-                highlight=False,
-            )
-        if reply is not None:
-            console.print(f"[bold]bot[/bold]: {reply.text}")
-            if reply.ended:
-                console.print(_("Conversation ended: {outcome}", outcome=result.conversation.outcome))
-                return
+        if _show(result, show_analysis=show_analysis):
+            return
+
+
+@bot_app.command("call")
+@handle_errors
+def call_cmd(
+    case_id: Annotated[str, typer.Argument(help="Case number or id.")],
+    audio: Annotated[list[Path], typer.Argument(help="The debtor's side of the call: one WAV file per utterance, in order.")],
+    out: Annotated[Path, typer.Option(help="Folder for the bot's spoken replies (00-bot.wav, 01-bot.wav, ...).")] = Path(
+        "bot-call"
+    ),
+    show_analysis: ShowAnalysis = True,
+) -> None:
+    """A voice call on recorded debtor speech: the compliance engine decides first, each clip is heard
+    by speech recognition and answered by the bot, and every reply is spoken (text-to-speech) into
+    OUT. The debtor's audio is stored encrypted with the conversation."""
+    for path in audio:
+        if not path.is_file():
+            raise RuleViolation("no such file: {path}", field="audio", params={"path": str(path)})
+    voice = default_voice_engines()
+    actor = operator()
+    out.mkdir(parents=True, exist_ok=True)
+    conv_id, first = _open(case_id, "bot_call", actor)
+    (out / "00-bot.wav").write_bytes(voice.synthesizer.synthesize(first))
+    unheard = []
+    for number, path in enumerate(audio, start=1):
+        try:
+            with console.status(_("Listening to {name}", name=path.name)), transaction() as session:
+                conv = bot_service.get_conversation(session, conv_id)
+                turn = bot_service.voice_turn(
+                    session, conv, path.read_bytes(), now=clock.now(), actor=actor,
+                    recognizer=voice.recognizer, synthesizer=voice.synthesizer,
+                )  # fmt: skip
+        except RuleViolation as exc:  # one unusable clip: say which, and go on with the call
+            err_console.print(f"{path.name}: {exc.localized(_)}", highlight=False)
+            unheard.append(path.name)
+            continue
+        console.print(f"[bold]{_('debtor')}[/bold] ({path.name}): {turn.heard}", highlight=False)
+        if turn.reply_audio:
+            (out / f"{number:02d}-bot.wav").write_bytes(turn.reply_audio)
+        if _show(turn.result, show_analysis=show_analysis):
+            break
+    console.print(_("The bot's spoken replies are in {folder}", folder=str(out)))
+    if unheard:
+        raise typer.Exit(2)
 
 
 @bot_app.command("transcript")

@@ -5,6 +5,7 @@ speech engines. `default_ports()` wires the real services; tests pass small reco
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import io
 import os
@@ -21,12 +22,12 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from qingzhai.core.actor import Actor
-from qingzhai.core.errors import DomainError, RuleViolation
+from qingzhai.core.errors import RuleViolation, Unavailable
 from qingzhai.core.money import Money
 from qingzhai.registry.service import Case
 
 
-class VoiceUnavailable(DomainError):
+class VoiceUnavailable(Unavailable):
     """A speech engine is not installed; the text channel keeps working."""
 
     kind = "voice_unavailable"
@@ -288,6 +289,19 @@ def _atomic_write(dest: Path, sources: list[Path]) -> None:
             raise
     os.chmod(out.name, 0o644)  # the cache may be shared by other users of the machine
     os.replace(out.name, dest)
+
+
+@dataclass(frozen=True)
+class VoiceEngines:
+    recognizer: SpeechRecognizer
+    synthesizer: SpeechSynthesizer
+
+
+@functools.cache
+def default_voice_engines() -> VoiceEngines:
+    """The installed engines, loaded once per process (Whisper takes a second or two to load).
+    Raises `VoiceUnavailable` when one is missing; nothing is cached then, so installing it is enough."""
+    return VoiceEngines(recognizer=WhisperRecognizer(), synthesizer=EspeakSynthesizer())
 
 
 def voice_status() -> dict[str, str]:

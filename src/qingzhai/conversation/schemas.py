@@ -75,6 +75,13 @@ class BotReplyRead(BaseModel):
     analysis: AnalysisRead | None = None
 
 
+class VoiceReplyRead(BotReplyRead):
+    heard: str = Field(description="What speech recognition heard the debtor say (the text the bot answered).")
+    reply_audio_wav: str | None = Field(
+        description="The bot's reply spoken by text-to-speech, a WAV file in base64; null when the bot said nothing."
+    )
+
+
 class TranscriptLineIn(_In):
     speaker: str = Field(max_length=16, description="collector or debtor")
     text: str = Field(min_length=1, max_length=2000)

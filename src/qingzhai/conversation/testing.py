@@ -113,3 +113,26 @@ def fake_ports(*, allow: bool = True, option: FakeOption | None = None) -> tuple
         "crypto": FakeCrypto(),
     }
     return Ports(**parts), parts  # type: ignore[arg-type]
+
+
+class ScriptedRecognizer:
+    """A speech-recognition port that "hears" the given lines in order and keeps the clips it got."""
+
+    def __init__(self, heard: list[str]) -> None:
+        self.heard = list(heard)
+        self.clips: list[bytes] = []
+
+    def transcribe(self, audio: bytes) -> str:
+        self.clips.append(audio)
+        return self.heard.pop(0)
+
+
+class RecordingSynthesizer:
+    """A text-to-speech port that keeps what it was asked to say and returns a tagged stand-in WAV."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def synthesize(self, text: str) -> bytes:
+        self.said.append(text)
+        return b"RIFF" + text.encode()

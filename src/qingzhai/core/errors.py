@@ -1,6 +1,6 @@
 """Domain errors. They name the rule and the field, never an HTTP status.
 
-`api/` maps them to 404/403/409/422 with a problem+json body; the CLI maps them to exit codes.
+`api/` maps them to 404/403/409/422/503 with a problem+json body; the CLI maps them to exit codes.
 """
 
 from __future__ import annotations
@@ -56,6 +56,12 @@ class Conflict(DomainError):
     kind = "conflict"
 
 
+class Unavailable(DomainError):
+    """A part this machine lacks (an engine that is not installed); everything else keeps working."""
+
+    kind = "unavailable"
+
+
 class RuleViolation(DomainError):
     """Input or a requested change breaks a business rule (bad value, forbidden transition)."""
 
@@ -66,9 +72,7 @@ class InvalidTransition(RuleViolation):
     def __init__(self, current: object, target: object) -> None:
         cur = getattr(current, "value", current)
         tgt = getattr(target, "value", target)
-        super().__init__(
-            f"cannot move from {cur} to {tgt}", field="stage", rule="stage_transition"
-        )
+        super().__init__(f"cannot move from {cur} to {tgt}", field="stage", rule="stage_transition")
         self.current = current
         self.target = target
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 
@@ -16,6 +17,8 @@ import qingzhai.security.models
 from qingzhai import clock
 from qingzhai.conversation.api import router
 from qingzhai.conversation.cli import bot_app, conduct_app, conversation_app
+from qingzhai.conversation.ports import VoiceEngines, VoiceUnavailable, default_voice_engines, voice_status
+from qingzhai.conversation.testing import RecordingSynthesizer, ScriptedRecognizer
 from qingzhai.core.actor import Actor, Role
 from qingzhai.db.session import engine_for, session_factory
 from qingzhai.registry.models import Debtor
@@ -141,3 +144,76 @@ def test_http_conduct_check_review_and_incidents(fresh_db: str, daytime: datetim
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     assert client.get("/conduct/report").json()["incidents_by_outcome"] == {"warning": 1}
     assert client.post("/conduct/check", json={"texts": [], "x": 1}).status_code in (400, 422)
+
+
+def _voice_client(url: str, voice: VoiceEngines | None) -> TestClient:
+    client = _client(url)
+
+    def engines() -> VoiceEngines:
+        if voice is None:
+            raise VoiceUnavailable("speech recognition needs faster-whisper; use the text channel", field="voice")
+        return voice
+
+    client.app.dependency_overrides[default_voice_engines] = engines
+    return client
+
+
+@pytest.mark.slow
+def test_http_voice_turn_hears_the_debtor_and_returns_the_spoken_reply(fresh_db: str, daytime: datetime) -> None:
+    number, tail = _case(fresh_db)
+    ears, mouth = ScriptedRecognizer(["是我", tail, "别再给我打电话了"]), RecordingSynthesizer()
+    client = _voice_client(fresh_db, VoiceEngines(recognizer=ears, synthesizer=mouth))
+    conv = client.post("/bot/conversations", json={"case": number, "channel": "bot_call"}).json()["conversation"]["id"]
+    for n in range(3):
+        clip = (f"t{n}.wav", b"RIFF-debtor-%d" % n, "audio/wav")
+        r = client.post(f"/bot/conversations/{conv}/voice-turns", files={"audio": clip})
+        assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["heard"] == "别再给我打电话了" and body["conversation"]["outcome"] == "cease" and body["ended"]
+    assert base64.b64decode(body["reply_audio_wav"]) == b"RIFF" + body["reply"].encode()
+    assert ears.clips == [b"RIFF-debtor-0", b"RIFF-debtor-1", b"RIFF-debtor-2"]
+    transcript = client.get(f"/bot/conversations/{conv}/transcript").json()
+    assert transcript[-2]["text"] == "别再给我打电话了" and transcript[-2]["intent"] == "cease_request"
+
+
+def test_http_voice_turn_refuses_empty_audio_naming_the_field(fresh_db: str, daytime: datetime) -> None:
+    number, _tail = _case(fresh_db)
+    client = _voice_client(fresh_db, VoiceEngines(recognizer=ScriptedRecognizer([]), synthesizer=RecordingSynthesizer()))
+    conv = client.post("/bot/conversations", json={"case": number, "channel": "bot_call"}).json()["conversation"]["id"]
+    r = client.post(f"/bot/conversations/{conv}/voice-turns", files={"audio": ("empty.wav", b"", "audio/wav")})
+    assert r.status_code == 422 and r.json()["field"] == "audio"
+
+
+def test_http_voice_turn_without_speech_engines_is_503_and_the_text_channel_still_works(fresh_db: str, daytime: datetime) -> None:
+    number, _tail = _case(fresh_db)
+    client = _voice_client(fresh_db, None)
+    conv = client.post("/bot/conversations", json={"case": number, "channel": "bot_call"}).json()["conversation"]["id"]
+    r = client.post(f"/bot/conversations/{conv}/voice-turns", files={"audio": ("a.wav", b"RIFF", "audio/wav")})
+    assert r.status_code == 503 and r.json()["title"] == "voice_unavailable" and "text channel" in r.json()["detail"]
+    assert client.post(f"/bot/conversations/{conv}/turns", json={"text": "是我"}).status_code == 200
+
+
+def test_bot_call_names_a_missing_audio_file(tmp_path) -> None:
+    result = runner.invoke(bot_app, ["call", "1", str(tmp_path / "nope.wav")])
+    assert result.exit_code == 2 and "nope.wav" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fresh_db", ["sqlite"], indirect=True)  # the speech engines do not depend on the database
+def test_bot_call_answers_recorded_speech_with_spoken_replies(fresh_db: str, daytime: datetime, tmp_path) -> None:
+    status = voice_status()
+    if any(v.startswith("unavailable") for v in status.values()):
+        pytest.skip(f"speech engines missing here: {status}")
+    number, _tail = _case(fresh_db)
+    mouth = default_voice_engines().synthesizer
+    clips = []
+    for n, said in enumerate(("是我，有什么事吗", "以后不要再给我打电话了")):
+        clips.append(tmp_path / f"debtor-{n}.wav")
+        clips[-1].write_bytes(mouth.synthesize(said))
+    out = tmp_path / "replies"
+    result = runner.invoke(bot_app, ["call", number, *map(str, clips), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "debtor-0.wav" in result.output and "debtor-1.wav" in result.output
+    replies = sorted(out.glob("*-bot.wav"))
+    assert [p.name for p in replies] == ["00-bot.wav", "01-bot.wav", "02-bot.wav"]
+    assert all(p.read_bytes()[:4] == b"RIFF" for p in replies)

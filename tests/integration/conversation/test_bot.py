@@ -9,7 +9,7 @@ from tests.builders import NOW, make_case
 
 from qingzhai.conversation import bot
 from qingzhai.conversation.models import BotTurn, Recording
-from qingzhai.conversation.testing import FakeOption, fake_ports
+from qingzhai.conversation.testing import FakeOption, RecordingSynthesizer, ScriptedRecognizer, fake_ports
 from qingzhai.core.actor import SYSTEM
 from qingzhai.core.errors import Conflict
 from qingzhai.core.money import Money
@@ -95,31 +95,12 @@ def test_turns_are_logged_with_labels_and_reason_and_words_are_sealed(session: S
     assert stored.kind == "transcript" and stored.has_agreement is True
 
 
-class ScriptedEars:
-    def __init__(self, heard: list[str]) -> None:
-        self.heard = heard
-        self.clips: list[bytes] = []
-
-    def transcribe(self, audio: bytes) -> str:
-        self.clips.append(audio)
-        return self.heard.pop(0)
-
-
-class RecordingMouth:
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    def synthesize(self, text: str) -> bytes:
-        self.said.append(text)
-        return b"RIFF" + text.encode()
-
-
 def test_voice_channel_runs_through_the_speech_ports_and_stores_the_audio(session: Session) -> None:
     case = make_case(session)
     tail = session.get(Debtor, case.debtor_id).id_number[-4:]
     ports, _parts = fake_ports(option=PLAN)
     conv = bot.start_conversation(session, case, channel="bot_call", now=NOW, actor=SYSTEM, ports=ports).conversation
-    ears, mouth = ScriptedEars(["是我", tail, "别再给我打电话了"]), RecordingMouth()
+    ears, mouth = ScriptedRecognizer(["是我", tail, "别再给我打电话了"]), RecordingSynthesizer()
     for _ in range(3):
         turn = bot.voice_turn(session, conv, b"wav-bytes", now=NOW, actor=SYSTEM, recognizer=ears, synthesizer=mouth, ports=ports)
     assert turn.heard == "别再给我打电话了" and turn.result.conversation.outcome == "cease"
