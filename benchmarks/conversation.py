@@ -4,9 +4,9 @@ kept apart, then an outside check and throughput.
 1. Cross-validated (5-fold, stratified, near-duplicates grouped, seed 2026) on the training and
    development data, as computed by the last training run (`heads/train_report.json`); every model
    choice was made on these.
-2. Held-out: `data/test_round3.jsonl` and `data/conduct_test_round5.jsonl`, written independently
+2. Held-out: `data/test_round4.jsonl` and `data/conduct_test_round6.jsonl`, written independently
    after this revision and never used for anything else; measured when the files exist.
-3. Development sets (`test.jsonl`, `test_round2.jsonl`, the conduct rounds 1-4): each was held-out
+3. Development sets (`test.jsonl`, `test_round2.jsonl`, `test_round3.jsonl`, the conduct rounds 1-5): each was held-out
    once and measured once; the shipped heads were trained on them since, so these are fit checks,
    not estimates.
 
@@ -43,8 +43,21 @@ from qingzhai.conversation.train import (
 )
 
 console = Console(width=None if sys.stdout.isatty() else 160)  # wide tables when written to a file
-HELD_OUT_EMOTION, HELD_OUT_CONDUCT = HELD_OUT  # test_round3.jsonl, conduct_test_round5.jsonl
-ROUND2_NOTE = "measured once (emotion 0.893 / conduct recall 0.890, false alarms 0.050), then a training set"
+HELD_OUT_EMOTION, HELD_OUT_CONDUCT = HELD_OUT  # test_round4.jsonl, conduct_test_round6.jsonl
+# Every earlier held-out round, with its one measurement; the shipped heads are trained on all of them.
+DEV_EMOTION: tuple[tuple[str, str], ...] = (
+    ("test.jsonl", "measured once at emotion 0.887, intent macro-F1 0.973"),
+    ("test_round2.jsonl", "measured once at emotion 0.893, intent macro-F1 0.930"),
+    ("test_round3.jsonl", "measured once at emotion 0.940, intent macro-F1 0.898"),
+)
+DEV_CONDUCT: tuple[tuple[str, str], ...] = (
+    ("conduct_test_round5.jsonl", "round 5 (measured once: recall 0.975, false alarms 0.013)"),
+    ("conduct_test_round4.jsonl", "round 4 (measured once: recall 0.890, false alarms 0.050)"),
+    ("conduct_test.jsonl", "round 3 (measured once: recall 0.977, false alarms 0.091)"),
+    ("conduct_round2.jsonl", "round 2 (measured once: recall 0.700, false alarms 0.060)"),
+    ("conduct_round1.jsonl", "round 1 (measured once: recall 0.914, false alarms 0.058)"),
+    ("conduct_dev.jsonl", "dev"),
+)
 NOT_YET = "to be measured on the held-out round (file not written yet)"
 
 
@@ -113,7 +126,7 @@ def cross_validated_tables() -> dict[str, float]:
             f"{emo['intent_cv_macro_f1']:.3f}",
         )
         for name, f in emo["by_source"].items():
-            dev = name in ("test.jsonl", "test_round2.jsonl")
+            dev = name in dict(DEV_EMOTION)
             label = f"  of which {name}" + (" (development set)" if dev else "")
             table.add_row(
                 label,
@@ -206,7 +219,7 @@ def held_out_tables(limit: int | None = None) -> dict[str, float]:
     else:
         console.print(f"Held-out emotion and intent ({HELD_OUT_EMOTION}): {NOT_YET}")
     if (DATA_DIR / HELD_OUT_CONDUCT).exists():
-        sets = ((HELD_OUT_CONDUCT, "HELD-OUT round 5"),)
+        sets = ((HELD_OUT_CONDUCT, "HELD-OUT round 6"),)
         title = "HELD-OUT conduct guard: written independently after this revision; measured once"
         out |= conduct_table(sets, title=title, held_out=True)
     else:
@@ -254,28 +267,14 @@ def conduct_table(sets: tuple[tuple[str, str], ...], *, title: str, held_out: bo
     return out
 
 
-DEV_CONDUCT = (
-    ("conduct_test_round4.jsonl", f"round 4 ({ROUND2_NOTE})"),
-    ("conduct_test.jsonl", "round 3 (measured once, then dev)"),
-    ("conduct_round2.jsonl", "round 2 (dev)"),
-    ("conduct_round1.jsonl", "round 1 (dev)"),
-    ("conduct_dev.jsonl", "dev"),
-)
-
-
 def development_tables(limit: int | None = None) -> None:
-    accuracy_tables(
-        "test.jsonl",
-        "DEVELOPMENT set test.jsonl (measured once at 0.887 emotion accuracy, then a training set: fit check, not an estimate)",
-        held_out=False,
-        limit=limit,
-    )
-    accuracy_tables(
-        "test_round2.jsonl",
-        f"DEVELOPMENT set test_round2.jsonl ({ROUND2_NOTE}: fit check, not an estimate)",
-        held_out=False,
-        limit=limit,
-    )
+    for name, note in DEV_EMOTION:
+        accuracy_tables(
+            name,
+            f"DEVELOPMENT set {name} ({note}, then a training set: fit check, not an estimate)",
+            held_out=False,
+            limit=limit,
+        )
     conduct_table(DEV_CONDUCT, title="DEVELOPMENT conduct sets (all in the head's training data: fit check)", held_out=False)
 
 
