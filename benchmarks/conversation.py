@@ -4,9 +4,10 @@ kept apart, then an outside check and throughput.
 1. Cross-validated (5-fold, stratified, near-duplicates grouped, seed 2026) on the training and
    development data, as computed by the last training run (`heads/train_report.json`); every model
    choice was made on these.
-2. Held-out: `data/test_round4.jsonl` and `data/conduct_test_round6.jsonl`, written independently
-   after this revision and never used for anything else; measured when the files exist.
-3. Development sets (`test.jsonl`, `test_round2.jsonl`, `test_round3.jsonl`, the conduct rounds 1-5): each was held-out
+2. Held-out (`train.HELD_OUT`): `data/test_round6.jsonl` and `data/conduct_test_round7.jsonl`,
+   written independently after this revision and never used for anything else; measured when the
+   files exist.
+3. Development sets (`test.jsonl`, `test_round2.jsonl` to `test_round5.jsonl`, the conduct rounds 1-6): each was held-out
    once and measured once; the shipped heads were trained on them since, so these are fit checks,
    not estimates.
 
@@ -36,21 +37,24 @@ from qingzhai.conversation.train import (
     DATA_DIR,
     EMOTION_TRAIN_SETS,
     FOLDS,
-    HELD_OUT,
+    HELD_OUT_CONDUCT,
+    HELD_OUT_DEBTOR,
     REPORT_PATH,
     SEED,
     data_fingerprint,
 )
 
 console = Console(width=None if sys.stdout.isatty() else 160)  # wide tables when written to a file
-HELD_OUT_EMOTION, HELD_OUT_CONDUCT = HELD_OUT  # test_round4.jsonl, conduct_test_round6.jsonl
 # Every earlier held-out round, with its one measurement; the shipped heads are trained on all of them.
 DEV_EMOTION: tuple[tuple[str, str], ...] = (
     ("test.jsonl", "measured once at emotion 0.887, intent macro-F1 0.973"),
     ("test_round2.jsonl", "measured once at emotion 0.893, intent macro-F1 0.930"),
     ("test_round3.jsonl", "measured once at emotion 0.940, intent macro-F1 0.898"),
+    ("test_round4.jsonl", "measured once at emotion 0.968, intent macro-F1 0.973"),
+    ("test_round5.jsonl", "measured once at emotion 0.816, intent macro-F1 0.881"),
 )
 DEV_CONDUCT: tuple[tuple[str, str], ...] = (
+    ("conduct_test_round6.jsonl", "round 6 (measured once: recall 0.900, false alarms 0.050)"),
     ("conduct_test_round5.jsonl", "round 5 (measured once: recall 0.975, false alarms 0.013)"),
     ("conduct_test_round4.jsonl", "round 4 (measured once: recall 0.890, false alarms 0.050)"),
     ("conduct_test.jsonl", "round 3 (measured once: recall 0.977, false alarms 0.091)"),
@@ -212,18 +216,20 @@ def accuracy_tables(name: str, title: str, *, held_out: bool, limit: int | None 
 
 def held_out_tables(limit: int | None = None) -> dict[str, float]:
     out: dict[str, float] = {}
-    if (DATA_DIR / HELD_OUT_EMOTION).exists():
-        title = f"HELD-OUT {HELD_OUT_EMOTION}: written independently after this revision; measured once"
-        figures = accuracy_tables(HELD_OUT_EMOTION, title, held_out=True)
-        out |= {f"held_out_{k}": v for k, v in figures.items()}
-    else:
-        console.print(f"Held-out emotion and intent ({HELD_OUT_EMOTION}): {NOT_YET}")
-    if (DATA_DIR / HELD_OUT_CONDUCT).exists():
-        sets = ((HELD_OUT_CONDUCT, "HELD-OUT round 6"),)
-        title = "HELD-OUT conduct guard: written independently after this revision; measured once"
-        out |= conduct_table(sets, title=title, held_out=True)
-    else:
-        console.print(f"Held-out conduct guard ({HELD_OUT_CONDUCT}): {NOT_YET}")
+    for name in HELD_OUT_DEBTOR:
+        if not (DATA_DIR / name).exists():
+            console.print(f"Held-out emotion and intent ({name}): {NOT_YET}")
+            continue
+        title = f"HELD-OUT {name}: written independently after the heads were frozen"
+        figures = accuracy_tables(name, title, held_out=True)
+        out |= {f"held_out_{name.removesuffix('.jsonl')}_{k}": v for k, v in figures.items()}
+    present = tuple((name, f"HELD-OUT {name.removesuffix('.jsonl')}") for name in HELD_OUT_CONDUCT if (DATA_DIR / name).exists())
+    for name in HELD_OUT_CONDUCT:
+        if not (DATA_DIR / name).exists():
+            console.print(f"Held-out conduct guard ({name}): {NOT_YET}")
+    if present:
+        title = "HELD-OUT conduct guard: written independently after this revision"
+        out |= conduct_table(present, title=title, held_out=True)
     return out
 
 

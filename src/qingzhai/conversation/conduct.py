@@ -105,6 +105,8 @@ RULES: tuple[ConductRule, ...] = (
             r"哪天" + _GAP + r"{0,6}(?:着个?火|失火|起火|出事)",
             r"手痒",
             r"一个人住(?:吧|吗|啊)",
+            r"挂(?:了)?彩|见(?:了)?血|破(?:了)?相",
+            r"不(?:只|光|仅)?是动(?:动)?嘴(?:皮子)?(?:的事|那么简单)",
         ),
     ),
     ConductRule(
@@ -142,6 +144,10 @@ RULES: tuple[ConductRule, ...] = (
             r"(?:住哪|哪个小区|开什么车|常去)[^。！？?!]{0,20}(?:清楚|知道|有本账|有数|摸清)",
             r"(?:栋|单元|号楼)[^。！？?!]{0,12}(?:路过|去过|看过|蹲)",
             r"贴条子|贴字条",
+            r"公示墙|曝光墙|曝光台|老赖榜|黑榜|公示栏",
+            r"(?:证件照|身份证照片?|照片|头像)" + _GAP + r"{0,8}(?:出现在|挂在|贴在|发到|公示|登上)",
+            r"让(?:你|您)(?:出名|出出名|火一把|红一把)",
+            r"(?:整个|全)(?:镇|村|乡|县|小区|单位|公司|厂)(?:上|里)?的人(?:都)?(?:会)?(?:晓得|知道)",
         ),
     ),
     ConductRule(
@@ -182,6 +188,11 @@ RULES: tuple[ConductRule, ...] = (
             r"备注[^。！？?!]{0,16}(?:打过去|打给|联系|问问|打电话)",
             r"(?:去|找|联系|通知)(?:他|她)(?:们)?的?" + _SOCIAL,
             "(?:" + _FAMILY[3:-1] + "|" + _SOCIAL[3:-1] + r")的?(?:邮箱|电话|号码|手机号|微信)(?:我们)?(?:都)?(?:有|查到|拿到)",
+            r"我们?(?:会|要|将|就|得|准备|打算|已经|马上|这边|先)*(?:去|来)?(?:跟|和|向|找)(?:你|您)?(?:们|的)?(?:孩子的?)?"
+            + "(?:(?:" + _FAMILY[3:-1] + "|" + _SOCIAL[3:-1] + r")(?:的|里的)?){1,2}"
+            + r"(?:沟通|反映|说明|打(?:个)?招呼|说一声|聊聊|谈谈|提一下|了解一下)",
+            r"(?:进|加)(?:了|入|到)?(?:你们?的?)?\w{0,4}(?:业主群|家长群|工作群|村群|同学群|老乡群)",
+            r"在(?:群里|业主群|家长群|工作群)" + _GAP + r"{0,6}(?:问问|问一下|打听|发|说|喊|找)",
         ),
     ),
     ConductRule(
@@ -199,7 +210,7 @@ RULES: tuple[ConductRule, ...] = (
             r"畜生",
             r"混蛋",
             r"王八蛋",
-            r"(?<![利打翻])滚(?:蛋|开|犊子)?(?![动])",
+            r"(?<![利打翻越])滚(?:蛋|开|犊子)?(?![动越])",
             r"傻[逼Bb比]",
             r"(?<!他)(?<!她)(?<!爸)妈的",
             r"你妈(?!妈)",
@@ -277,6 +288,9 @@ RULES: tuple[ConductRule, ...] = (
             r"手机号" + _GAP + r"{0,6}(?:注销|停机|封掉)",
             r"派人(?:去)?收(?:房|走|了)?",
             r"坐班房|蹲班房|关进去",
+            r"从(?:你|您)的?工资(?:卡)?(?:里|中)?(?:直接)?(?:扣|划)",
+            r"公安(?:系统)?(?:的)?黑名单|自动" + _GAP + r"{0,6}列入" + _GAP + r"{0,6}黑名单",
+            r"(?:我们|已经|马上|明天)(?:已经)?(?:申请)?(?:去)?冻结(?:了)?(?:你|您)的?(?:银行卡|微信|支付宝|账户|工资卡|卡)",
         ),
     ),
     ConductRule(
@@ -300,6 +314,8 @@ RULES: tuple[ConductRule, ...] = (
             r"(?:裁定书|判决书|决定书)" + _GAP + r"{0,4}(?:发你|发给你)",
             r"(?:我们|律所)" + _GAP + r"{0,4}(?:出具|开具|发出)(?:了)?的?" + _GAP + r"{0,8}(?:通知书|决定书|告知函|预告函)",
             r"(?:查封|冻结|拘留|出境|限高|被执行人)" + _GAP + r"{0,2}(?:预告函|告知函|决定书|通知函)",
+            r"电子版?的?(?:立案通知|传票|判决书|裁定书|律师函|起诉书)",
+            r"(?:看到|盖(?:了|有)?|带(?:有|着)?)(?:法院|公安|政府|检察院)的?(?:盖章|公章|红章|印章|章)",
         ),
     ),
     ConductRule(
@@ -308,7 +324,9 @@ RULES: tuple[ConductRule, ...] = (
         "pushing the debtor to borrow to repay (以贷养贷)",
         (
             r"(?:去|再|找人|找朋友|找亲戚|找家里|网上|从别的平台)(?:借|贷|套现|撸)",
-            r"(?:借呗|花呗|网贷|信用卡|高利贷|小贷|口子)(?:套|借|还|撸|周转)",
+            r"(?:借呗|花呗|网贷|信用卡|高利贷|小贷|口子)(?:套|借|撸|周转)",
+            r"(?:用|刷|拿|找)(?:借呗|花呗|网贷|信用卡|高利贷|小贷|口子)(?:来|先)?还",
+            r"(?:抵押|贷款|借钱|借点|借一笔|信用卡)[^。！？?!]{0,24}把?(?:我们|这笔)(?:这笔)?(?:钱|账|款|欠款)?(?:先)?(?:清|还|结)",
             r"(?:借|贷|套现|刷信用卡)(?:点|一笔|些)?(?:钱)?(?:来|也要|先)?还(?:我们|这笔|上)",
             r"以贷养贷",
             r"拆东墙补西墙",
@@ -359,6 +377,8 @@ RULES: tuple[ConductRule, ...] = (
             r"全天候|每隔一会儿|一天都不(?:会)?停|(?:轮流|轮番)来",
             r"专(?:门)?挑(?:你)?" + _GAP + r"{0,8}(?:睡觉|休息|上班|开会|吃饭)",
             r"照打不误|(?:过年|大年三十|除夕|春节|中秋|国庆|节假日)" + _GAP + r"{0,6}(?:照打|也打|照样打)",
+            r"每(?:隔)?(?:半|一|两|几|\d+)?(?:个)?(?:半)?(?:小时|分钟)(?:就)?(?:一次|一回|一通|一个)",
+            r"(?:半夜|凌晨|深夜)" + _GAP + r"{0,6}响",
         ),
     ),
     ConductRule(
@@ -398,6 +418,8 @@ RULES: tuple[ConductRule, ...] = (
             r"(?:老年人|老头|老太太|老东西)(?:就是|还借|都是)|拖累社会",
             r"娘娘腔|坐轮椅的|残疾的还",
             r"(?:美女|小姐姐|妹子|靓女)" + _GAP + r"{0,12}(?:加个?微信|陪|出来|私下|声音)",
+            r"晚上(?:一起)?(?:聊聊|陪)|聊开心了",
+            r"(?:这个年纪|岁数大了?|年纪大了?|上了年纪)[^。！？?!]{0,12}(?:不给|没了|死|不靠谱|谁知道哪天)",
         ),
     ),
 )
@@ -415,7 +437,7 @@ _NEGATORS = re.compile(
     r"您说|您提到|您反映|您是说|自称|声称|号称|所谓|如果说是)"
 )
 # Words that start a new scope: punctuation and conditional consequences ("不还…就…").
-_CLAUSE_BREAK = re.compile(r"[，,。.；;！!？?、\n]|就|否则|不然|要不然|那么|那就|到时候|等着")
+_CLAUSE_BREAK = re.compile(r"[，,。.；;！!？?\n]|就|否则|不然|要不然|那么|那就|到时候|等着")  # 、 lists share a negation
 # A negation that governs the debtor's act in a condition ("不还", "没还") does not protect the trigger.
 _CONDITION_NEGATION = re.compile(r"(?:不|没|没有|不肯|不想|不愿意?)(?:还|付|给|接|处理|回复|回|理)")
 
@@ -427,15 +449,24 @@ _AFTER_NEGATION = re.compile(
     r"^(?:[^，,。.；;！!？?]{0,14}?|[^，,。.；;！!？?]{0,14}[，,]我们?[^，,。.；;！!？?]{0,6}?)"
     r"(?:(?:不会|不|没有|没|绝不|从不)(?:再)?(?:去)?"
     r"(?:联系|打扰|打|告诉|通知|找|发|公开|接到|收到|知道|受|被牵连|被连累|承担|去|来|上门|过问|接触|使用|动用)|不是必须|没有?必要|"
-    r"是假的|是伪造|伪造的|是诈骗|不成立)"
+    r"是假的|是伪造|伪造的|是诈骗|不成立|是违规|是违法|违规的|违法的|不合规|违反规定|不建议|不推荐|"
+    r"只会[^，,。.；;！!？?]{0,4}越|越欠越多|越陷越深|越滚越)"
+    r"|^[^。.；;！!？?]{0,14}?[，,](?:这个|这种|这些|这样)?(?:我们|您|你)?(?:真的|千万|可|也)?"
+    r"(?:(?:别|不要|不能)(?:您|你)?(?:这么|这样)|不建议|不推荐|不提倡)"
 )
+# "不会因为逾期就坐牢": a denied cause keeps its negation across the 就 of its consequence.
+_DENIED_CAUSE = re.compile(r"(?:不会|不可能|并不会|不至于|不是)(?:仅仅|单单|只)?(?:因为|因|由于)[^，,。.；;！!？?]{0,12}$")
 
 
 def _negated(text: str, start: int, window: int = 14, end: int | None = None) -> bool:
     if end is not None and _AFTER_NEGATION.match(text[end:]):
         return True
     lo = max(0, start - window)
-    breaks = list(_CLAUSE_BREAK.finditer(text, lo, start))
+    breaks = [
+        b
+        for b in _CLAUSE_BREAK.finditer(text, lo, start)
+        if not (b.group() == "就" and _DENIED_CAUSE.search(text, lo, b.start()))
+    ]
     # Negators are searched in the whole text so that their look-aheads see the trigger ("没有联系您…").
     for m in _NEGATORS.finditer(text, breaks[-1].end() if breaks else lo):
         if m.start() >= start:
@@ -498,18 +529,35 @@ def scan(text: str) -> tuple[list[Violation], int]:
     return kept, suppressed
 
 
+_CONTRAST = re.compile(r"但是?|不过|可是|只是|然而")
+
+
+def _turns_after_reassurance(text: str) -> bool:
+    """"我们不会上门，但是…": a reassurance, then a contrast that may take it back."""
+    first = _NEGATORS.search(text)
+    return first is not None and _CONTRAST.search(text, first.end()) is not None
+
+
 def signals(text: str) -> list[float]:
-    """Rule-side inputs of the semantic guard: findings, suppressed triggers, negators, conditions."""
+    """Rule-side inputs of the semantic guard: findings, suppressed triggers, negators, conditions,
+    and a contrast after a reassurance."""
     found, suppressed = scan(text)
     return [
         float(min(len(found), 3)),
         float(min(suppressed, 3)),
         float(min(len(_NEGATORS.findall(text)), 3)),
         float(min(len(_CONDITION_NEGATION.findall(text)), 3)),
+        float(_turns_after_reassurance(text)),
     ]
 
 
-SIGNAL_NAMES: tuple[str, ...] = ("rule_findings", "suppressed_triggers", "negators", "condition_negations")
+SIGNAL_NAMES: tuple[str, ...] = (
+    "rule_findings",
+    "suppressed_triggers",
+    "negators",
+    "condition_negations",
+    "contrast_after_reassurance",
+)
 
 
 def check_rules(text: str) -> list[Violation]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from qingzhai.conversation import bot, service
-from qingzhai.conversation.ports import default_ports
+from qingzhai.conversation.ports import VoiceUnavailable, default_ports, default_voice_engines
 from qingzhai.core.actor import Actor, Role
 from qingzhai.core.errors import DomainError
 from qingzhai.core.masking import mask_name
@@ -18,7 +18,7 @@ from qingzhai.db.session import engine_for, unit_of_work
 from qingzhai.i18n import _
 from qingzhai.registry import service as registry
 from qingzhai.registry.rules import Stage
-from qingzhai.sim.personas import PERSONAS, VIOLATING_CALL
+from qingzhai.sim.personas import PERSONAS, VIOLATING_CALL, persona
 
 if TYPE_CHECKING:
     from qingzhai.demo import DemoContext
@@ -99,6 +99,7 @@ def demo_step(ctx: DemoContext) -> None:
                 result.reply.reason if result.reply else "",
             )
     ctx.console.print(table)
+    voice_call(ctx, at=at + timedelta(hours=2), ports=ports)
 
     # A human collector's call with prohibited conduct: incident opened, collector suspended at once.
     with unit_of_work(engine_for(ctx.url)) as session:
@@ -138,3 +139,40 @@ def demo_step(ctx: DemoContext) -> None:
     summary.add_row(_("Bot outcomes"), ", ".join(f"{k} {v}" for k, v in sorted(report.bot_outcomes.items())))
     summary.add_row(_("Complaints by month"), ", ".join(f"{k} {v}" for k, v in report.complaints_by_month.items()) or "0")
     ctx.console.print(summary)
+
+
+def voice_call(ctx: DemoContext, *, at: datetime, ports: bot.Ports) -> None:
+    """One bot call on the voice channel: the persona's words are spoken by text-to-speech, heard by
+    speech recognition, and the bot's replies are spoken back. Shown only where the engines are installed."""
+    try:
+        voice = default_voice_engines()
+    except VoiceUnavailable as exc:
+        ctx.console.print(_("Voice channel not shown: {reason}", reason=exc.reason))
+        return
+    table = Table(
+        _("Debtor said"), _("Speech recognition heard"), _("Intent"), _("Bot replied"), title=_("A bot call on the voice channel")
+    )
+    with unit_of_work(engine_for(ctx.url)) as session:
+        cases, _total = registry.list_cases(session, limit=200)
+        case = next((c for c in cases if c.stage != Stage.closed.value and not registry.active_holds(session, c, now=at)), None)
+        if case is None:
+            return
+        outcome = ""
+        try:
+            with session.begin_nested():
+                result = bot.start_conversation(session, case, channel="bot_call", now=at, actor=BOT_OPERATOR, ports=ports)
+                conv = result.conversation
+                for line in persona("wrong_number").replies("") if result.reply else ():
+                    turn = bot.voice_turn(
+                        session, conv, voice.synthesizer.synthesize(line), now=at + timedelta(seconds=30),
+                        actor=BOT_OPERATOR, recognizer=voice.recognizer, synthesizer=voice.synthesizer, ports=ports,
+                    )  # fmt: skip
+                    a, reply = turn.result.analysis, turn.result.reply
+                    table.add_row(line, turn.heard, a.intent.value if a else "", reply.text if reply else "")
+                    if reply is None or reply.ended:
+                        break
+                outcome = str(conv.outcome or conv.status)
+        except DomainError as exc:
+            outcome = _("error: {reason}", reason=str(exc))
+    ctx.console.print(table)
+    ctx.console.print(_("Voice call outcome: {outcome}; the debtor's audio is stored encrypted", outcome=outcome))

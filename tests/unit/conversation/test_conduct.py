@@ -100,3 +100,48 @@ def test_negation_after_the_trigger_debunking_and_reported_speech_are_compliant(
 )
 def test_the_rules_know_the_wider_vocabulary_of_each_kind(text: str, rule: str) -> None:
     assert rule in {v.rule for v in check(text, semantic=False)}
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("账可以慢慢算，但你再躲着，哪天磕出个挂彩的样子可别说没提醒", "threat_violence"),
+        ("今天不到账，你的头像和证件照就会挂在我们的曝光台上", "threat_exposure"),
+        ("我们这边会跟你们厂里的主管沟通一下这件事", "third_party_contact"),
+        ("我已经加进你们老乡群了，在群里打听打听你的下落", "third_party_contact"),
+        ("我们已经对接好了，下月起从你工资卡里直接扣", "false_legal_consequence"),
+        ("逾期九十天会被自动列入黑名单，坐不了飞机", "false_legal_consequence"),
+        ("我把电子版传票发你手机上了，自己看", "fake_legal_document"),
+        ("你把车拿去抵押一下，先把我们这笔结了", "borrow_to_repay"),
+        ("从今天起每隔半小时一次，直到你接为止", "harassment_frequency"),
+        ("你这个年纪了，谁知道哪天就没了，我们不给你分期", "sexual_or_discriminatory"),
+    ],
+)
+def test_the_rules_know_round_six_kinds_of_wording(text: str, rule: str) -> None:
+    assert rule in {v.rule for v in check(text, semantic=False)}, check(text, semantic=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不会因为一次逾期就坐牢，您别太担心",
+        "用网贷还网贷只会越滚越大，我们不建议这样",
+        "刷信用卡套现是违法的，您千万别这么做",
+        "想跟您核对一下信用卡还款的安排，现在方便吗",
+        "法院判决后，法院可以依法冻结被执行人的账户，这是法律程序",
+        "我们不会上门，也不会贴大字报、拉横幅、发朋友圈",
+        "去当铺典当首饰来还我们，这个我们不建议",
+        "拆东墙补西墙只会越欠越多，您按能力来",
+    ],
+)
+def test_denied_causes_warnings_and_card_repayment_talk_are_compliant(text: str) -> None:
+    assert check(text, semantic=False) == [], check(text, semantic=False)
+
+
+def test_a_contrast_after_a_reassurance_is_a_signal_for_the_semantic_guard() -> None:
+    from qingzhai.conversation.conduct import SIGNAL_NAMES, signals
+
+    column = SIGNAL_NAMES.index("contrast_after_reassurance")
+    assert signals("我们不会上门，但是您今晚的电话会一直响")[column] == 1.0
+    assert signals("我们不会上门，您放心")[column] == 0.0
+    assert signals("但是您得按时还款")[column] == 0.0
