@@ -108,7 +108,7 @@ def train_cmd() -> None:
     table.add_row(_("Intent macro-F1 (5-fold CV)"), f"{report.intent_cv_macro_f1:.3f}")
     table.add_row(_("Regularisation C (emotion / intent)"), f"{report.emotion_c:g} / {report.intent_c:g}")
     table.add_row(
-        _("Conduct head: recall / false alarms (5-fold CV, with rules)"),
+        _("Conduct guard: recall / false alarms (each data set left out, with rules)"),
         f"{conduct_report.cv_recall:.3f} / {conduct_report.cv_false_alarms:.3f}",
     )
     console.print(table)

@@ -40,7 +40,8 @@ REPORT_PATH = PACKAGE_DIR / "heads" / "train_report.json"
 # Debtor utterances. Each test*.jsonl was the held-out set of one revision until it was measured once
 # (test.jsonl: emotion 0.887; test_round2.jsonl: emotion 0.893, intent macro-F1 0.930; test_round3.jsonl:
 # emotion 0.940, intent macro-F1 0.898; test_round4.jsonl and test_round5.jsonl, two writers for the same
-# heads: emotion 0.968 and 0.816, intent macro-F1 0.973 and 0.881); since then each is a development set.
+# heads: emotion 0.968 and 0.816, intent macro-F1 0.973 and 0.881; test_round6.jsonl: emotion 0.884, intent
+# macro-F1 0.898); since then each is a development set.
 EMOTION_TRAIN_SETS: tuple[str, ...] = (
     "train.jsonl",
     "train_extra.jsonl",
@@ -51,6 +52,7 @@ EMOTION_TRAIN_SETS: tuple[str, ...] = (
     "test_round4.jsonl",
     "test_round5.jsonl",
     "train_personas.jsonl",
+    "test_round6.jsonl",
 )
 CONDUCT_TRAIN_SETS: tuple[str, ...] = (
     "conduct_dev.jsonl",
@@ -59,21 +61,23 @@ CONDUCT_TRAIN_SETS: tuple[str, ...] = (
     "conduct_train.jsonl",
     "conduct_train_extra.jsonl",
     "conduct_train_contrast.jsonl",
+    "conduct_train_dialect.jsonl",
     "conduct_test.jsonl",  # round-3 held-out until measured (recall 0.977, false alarms 0.091); a development set since
     "conduct_test_round4.jsonl",  # round-4 held-out until measured (recall 0.890, false alarms 0.050); a development set since
     "conduct_test_round5.jsonl",  # round-5 held-out until measured (recall 0.975, false alarms 0.013); a development set since
     "conduct_test_round6.jsonl",  # round-6 held-out until measured (recall 0.900, false alarms 0.050); a development set since
+    "conduct_test_round7.jsonl",  # round-7 held-out until measured (recall 0.963, false alarms 0.225); a development set since
 )
 # Written independently after this revision's heads were frozen, never trained or tuned on; the
 # benchmark measures them.
-HELD_OUT_DEBTOR: tuple[str, ...] = ("test_round6.jsonl",)
-HELD_OUT_CONDUCT: tuple[str, ...] = ("conduct_test_round7.jsonl",)
+HELD_OUT_DEBTOR: tuple[str, ...] = ("test_round7.jsonl",)
+HELD_OUT_CONDUCT: tuple[str, ...] = ("conduct_test_round8.jsonl",)
 HELD_OUT: tuple[str, ...] = HELD_OUT_DEBTOR + HELD_OUT_CONDUCT
 C_GRID: tuple[float, ...] = (8.0, 32.0, 128.0)
 TFIDF_GRID: tuple[float, ...] = (0.5, 1.0, 1.5)  # weight of the TF-IDF block next to the unit-length embedding
 CONDUCT_C_GRID: tuple[float, ...] = (16.0, 64.0, 256.0)
 THRESHOLD_GRID: tuple[float, ...] = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
-FALSE_ALARM_BUDGET = 0.03  # cross-validated false alarms allowed when choosing the conduct threshold (goal: 0.05)
+FALSE_ALARM_BUDGET = 0.03  # out-of-set false alarms (mean over the sets) allowed when choosing the threshold (goal: 0.05)
 CUE_WEIGHT = 30.0  # cue columns are divided by (std * CUE_WEIGHT): chosen by cross-validation
 SIGNAL_WEIGHT = 3.0  # conduct rule-signal columns are divided by (std * SIGNAL_WEIGHT)
 SEED = 2026
@@ -367,15 +371,18 @@ def _conduct_design(emb: np.ndarray, sig: np.ndarray, texts: list[str], fit: np.
 
 
 def conduct_cross_validation(
-    texts: list[str], emb: np.ndarray, sig: np.ndarray, y: np.ndarray
+    texts: list[str], emb: np.ndarray, sig: np.ndarray, y: np.ndarray, sources: np.ndarray
 ) -> dict[tuple[float, float], np.ndarray]:
-    """Out-of-fold P(violation) = 1 - P(compliant) of the semantic head for every (C, TF-IDF weight)."""
+    """Out-of-set P(violation) = 1 - P(compliant) of the semantic head for every (C, TF-IDF weight):
+    each data set (one writer, one round) is predicted by a head trained on all the others. Random
+    folds put every writer on both sides and chose a threshold that gave a new writer's compliant
+    lines 22% false alarms (round 7); leaving a whole set out measures what a new writer sees."""
     from qingzhai.conversation.conduct_model import COMPLIANT
 
-    groups = near_duplicate_groups(texts)
     out: dict[tuple[float, float], np.ndarray] = {}
     with _one_thread():
-        for tr, te in cv_folds(y, groups):
+        for name in dict.fromkeys(sources):
+            te, tr = np.where(sources == name)[0], np.where(sources != name)[0]
             for w in TFIDF_GRID:
                 x, _scale = _conduct_design(emb, sig, texts, tr, w)
                 for c in CONDUCT_C_GRID:
@@ -383,6 +390,12 @@ def conduct_cross_validation(
                     p = out.setdefault((c, w), np.zeros(len(y)))
                     p[te] = 1.0 - model.predict_proba(x[te])[:, list(model.classes_).index(COMPLIANT)]
     return out
+
+
+def per_set_false_alarms(flagged: np.ndarray, violation: np.ndarray, sources: np.ndarray) -> float:
+    """False alarms averaged over the data sets, so that each writer counts once, not by size."""
+    masks = [sources == s for s in dict.fromkeys(sources)]
+    return float(np.mean([guard_rates(flagged[m], violation[m])[1] for m in masks if (~violation[m]).any()]))
 
 
 def guard_rates(flagged: np.ndarray, violation: np.ndarray) -> tuple[float, float]:
@@ -399,8 +412,9 @@ def train_conduct(
     report: Path | None = REPORT_PATH,
 ) -> ConductTrainReport:
     """Fit the semantic conduct head on the development conduct sets (never a held-out set).
-    C, the TF-IDF weight and the threshold are chosen by 5-fold grouped cross-validation of the whole
-    guard (rules, then the head): the most recall with at most `FALSE_ALARM_BUDGET` false alarms."""
+    C, the TF-IDF weight and the threshold are chosen by leaving one data set out at a time and
+    scoring the whole guard (rules, then the head): the most recall with false alarms, averaged over
+    the sets, at most `FALSE_ALARM_BUDGET`."""
     from qingzhai.conversation.conduct import check_rules
     from qingzhai.conversation.conduct_model import COMPLIANT, ConductHead, signal_matrix
 
@@ -411,11 +425,14 @@ def train_conduct(
     sig = signal_matrix(texts)
     violation = y != COMPLIANT
     rule_hit = np.array([bool(check_rules(t)) for t in texts])
-    oof = conduct_cross_validation(texts, emb, sig, y)
+    sources = np.array([str(r["source"]) for r in rows])
+    oof = conduct_cross_validation(texts, emb, sig, y, sources)
     best: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None
     for (c, w), p in oof.items():
         for t in THRESHOLD_GRID:
-            recall, far = guard_rates(rule_hit | (p >= t), violation)
+            flagged = rule_hit | (p >= t)
+            recall, _far = guard_rates(flagged, violation)
+            far = per_set_false_alarms(flagged, violation, sources)
             score = (recall if far <= FALSE_ALARM_BUDGET else recall - 10 * (far - FALSE_ALARM_BUDGET), -far, 0.0)
             if best is None or score > best[0]:
                 best = (score, (c, w, t))
@@ -423,22 +440,14 @@ def train_conduct(
     c, w, t = best[1]
     flagged = rule_hit | (oof[(c, w)] >= t)
     recall, far = guard_rates(flagged, violation)
-    sources = np.array([str(r["source"]) for r in rows])
     by_source = {}
-    with _one_thread():
-        for name in dict.fromkeys(sources):
-            m = sources == name
-            r_rules, f_rules = guard_rates(rule_hit[m], violation[m])
-            r_all, f_all = guard_rates(flagged[m], violation[m])
-            # the same settings trained without this set at all: a rough check of a shift to new phrasing
-            x, _scale = _conduct_design(emb, sig, texts, np.where(~m)[0], w)
-            model = _fit(x[~m], y[~m], c)
-            p_out = 1.0 - model.predict_proba(x[m])[:, list(model.classes_).index(COMPLIANT)]
-            r_out, f_out = guard_rates(rule_hit[m] | (p_out >= t), violation[m])
-            by_source[str(name)] = {
-                "n": int(m.sum()), "rules_recall": r_rules, "rules_false_alarms": f_rules, "recall": r_all, "false_alarms": f_all,
-                "set_out_recall": r_out, "set_out_false_alarms": f_out,
-            }  # fmt: skip
+    for name in dict.fromkeys(sources):
+        m = sources == name
+        r_rules, f_rules = guard_rates(rule_hit[m], violation[m])
+        r_all, f_all = guard_rates(flagged[m], violation[m])
+        by_source[str(name)] = {
+            "n": int(m.sum()), "rules_recall": r_rules, "rules_false_alarms": f_rules, "recall": r_all, "false_alarms": f_all,
+        }  # fmt: skip
     with _one_thread():
         x, scale = _conduct_design(emb, sig, texts, np.arange(len(texts)), w)
         model = _fit(x, y, c)
@@ -456,7 +465,8 @@ def train_conduct(
             "conduct",
             {**asdict(result), "rules_cv_recall": rules_recall, "rules_cv_false_alarms": rules_far,
              "sets": list(CONDUCT_TRAIN_SETS), "data": data_fingerprint(CONDUCT_TRAIN_SETS),
-             "false_alarm_budget": FALSE_ALARM_BUDGET, "folds": FOLDS, "seed": SEED},
+             "per_set_false_alarms": per_set_false_alarms(flagged, violation, sources),
+             "false_alarm_budget": FALSE_ALARM_BUDGET, "folds": "one data set out at a time"},
             report,
         )  # fmt: skip
     return result
@@ -474,7 +484,8 @@ def main() -> None:
     )
     conduct_report = train_conduct(default_embedder())
     print(
-        f"conduct head: {conduct_report.examples} utterances; 5-fold CV of rules + head: recall {conduct_report.cv_recall:.3f}, "
+        f"conduct head: {conduct_report.examples} utterances; rules + head, each set left out: "
+        f"recall {conduct_report.cv_recall:.3f}, "
         f"false alarms {conduct_report.cv_false_alarms:.3f} (C={conduct_report.c:g}, tfidf={conduct_report.tfidf:g}, "
         f"threshold {conduct_report.threshold:g})"
     )

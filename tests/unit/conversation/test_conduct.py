@@ -115,6 +115,7 @@ def test_the_rules_know_the_wider_vocabulary_of_each_kind(text: str, rule: str) 
         ("你把车拿去抵押一下，先把我们这笔结了", "borrow_to_repay"),
         ("从今天起每隔半小时一次，直到你接为止", "harassment_frequency"),
         ("你这个年纪了，谁知道哪天就没了，我们不给你分期", "sexual_or_discriminatory"),
+        ("你手机里备注大舅的那个号码，我们下午打过去问问", "third_party_contact"),
     ],
 )
 def test_the_rules_know_round_six_kinds_of_wording(text: str, rule: str) -> None:
@@ -132,6 +133,11 @@ def test_the_rules_know_round_six_kinds_of_wording(text: str, rule: str) -> None
         "我们不会上门，也不会贴大字报、拉横幅、发朋友圈",
         "去当铺典当首饰来还我们，这个我们不建议",
         "拆东墙补西墙只会越欠越多，您按能力来",
+        "侬勿要为了还阿拉去借别额网贷，量力而行",
+        "你说有人把你照片发到群里，那不是我们公司的人，你可以报警",
+        "我给你留个备注，月底过后我再打给你",
+        "你爸你妈、你兄弟姊妹，我们一个都不打",
+        "自称我们公司的人让你转私人账户，那是骗子，你别转",
     ],
 )
 def test_denied_causes_warnings_and_card_repayment_talk_are_compliant(text: str) -> None:

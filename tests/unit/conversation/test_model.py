@@ -141,3 +141,13 @@ def test_training_reproduces_the_heads_exactly(tmp_path: Path) -> None:
     for key in a.files:
         assert np.array_equal(a[key], b[key]), key
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["emotion_intent"]["sets"] == ["small.jsonl"]
+
+
+def test_false_alarms_for_threshold_choice_weigh_each_data_set_once() -> None:
+    from qingzhai.conversation.train import per_set_false_alarms
+
+    sources = np.array(["big"] * 8 + ["small"] * 2 + ["violations_only"])
+    violation = np.array([False] * 10 + [True])
+    flagged = np.array([False] * 8 + [True, False] + [True])
+    # pooled: 1 of 10 compliant lines; per set: 0 of 8 and 1 of 2, averaged (the all-violation set has no compliant line)
+    assert per_set_false_alarms(flagged, violation, sources) == pytest.approx(0.25)
