@@ -184,8 +184,10 @@ def cross_validated_tables() -> dict[str, float]:
     return out
 
 
-def accuracy_tables(name: str, title: str, *, held_out: bool, limit: int | None = None) -> dict[str, float]:
-    rows = _rows(name)[:limit]
+def accuracy_tables(
+    names: str | tuple[str, ...], title: str, *, held_out: bool, limit: int | None = None
+) -> dict[str, float]:
+    rows = [r for name in ((names,) if isinstance(names, str) else names) for r in _rows(name)][:limit]
     texts = [str(r["text"]) for r in rows]
     preds = default_classifier().classify(texts)
     te, pe = [str(r["emotion"]) for r in rows], [p.emotion for p in preds]
@@ -223,6 +225,11 @@ def held_out_tables(limit: int | None = None) -> dict[str, float]:
         title = f"HELD-OUT {name}: written independently after the heads were frozen"
         figures = accuracy_tables(name, title, held_out=True)
         out |= {f"held_out_{name.removesuffix('.jsonl')}_{k}": v for k, v in figures.items()}
+    measured = tuple(name for name in HELD_OUT_DEBTOR if (DATA_DIR / name).exists())
+    if len(measured) > 1:
+        title = f"HELD-OUT, all {len(measured)} rounds pooled ({', '.join(measured)}): the steadier estimate"
+        figures = accuracy_tables(measured, title, held_out=True)
+        out |= {f"held_out_pooled_{k}": v for k, v in figures.items()}
     present = tuple((name, f"HELD-OUT {name.removesuffix('.jsonl')}") for name in HELD_OUT_CONDUCT if (DATA_DIR / name).exists())
     for name in HELD_OUT_CONDUCT:
         if not (DATA_DIR / name).exists():
@@ -282,6 +289,48 @@ def development_tables(limit: int | None = None) -> None:
             limit=limit,
         )
     conduct_table(DEV_CONDUCT, title="DEVELOPMENT conduct sets (all in the head's training data: fit check)", held_out=False)
+
+
+def _kappa(a: list[str], b: list[str]) -> float:
+    n = len(a)
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    ca, cb = Counter(a), Counter(b)
+    expected = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
+def agreement_table() -> None:
+    """How far two annotators agree on the same rounds (`data/second_annotator/`, labelled blind from
+    the texts alone, with the same guide), and the model against each: the ceiling any model's
+    accuracy against one writer's labels can honestly be read against."""
+    folder = DATA_DIR / "second_annotator"
+    names = sorted(p.name for p in folder.glob("*.jsonl")) if folder.exists() else []
+    if not names:
+        return
+    table = Table(title="Label agreement: the round's writer vs a second annotator labelling the texts blind")
+    for col in ("round", "task", "annotators agree", "kappa", "model vs writer", "model vs 2nd", "model where both agree (n)"):
+        table.add_column(col, justify="left" if col in ("round", "task") else "right")
+    for name in names:
+        first, second = _rows(name), _rows(f"second_annotator/{name}")
+        if [r["text"] for r in first] != [r["text"] for r in second]:
+            console.print(f"second_annotator/{name}: texts differ from {name}; skipped")
+            continue
+        preds = default_classifier().classify([str(r["text"]) for r in first])
+        for task, labels in (("emotion", EMOTIONS), ("intent", INTENTS)):
+            a, b = [str(r[task]) for r in first], [str(r[task]) for r in second]
+            m = [str(getattr(p, task)) for p in preds]
+            both = [i for i in range(len(a)) if a[i] == b[i]]
+            if task == "emotion":
+                score = lambda t, q: sum(x == y for x, y in zip(t, q, strict=True)) / len(t)  # noqa: E731
+            else:
+                score = lambda t, q, labels=labels: _macro_f1(t, q, labels)[0]  # noqa: E731
+            status = "trained on it: model columns are a fit check" if name in EMOTION_TRAIN_SETS else "held-out"
+            table.add_row(
+                f"{name} ({status})", f"{task} ({'accuracy' if task == 'emotion' else 'macro-F1'})",
+                f"{score(a, b):.3f}", f"{_kappa(a, b):.3f}", f"{score(a, m):.3f}", f"{score(b, m):.3f}",
+                f"{score([a[i] for i in both], [m[i] for i in both]):.3f} ({len(both)})",
+            )  # fmt: skip
+    console.print(table)
 
 
 def snownlp_check(n: int, seed: int = 2026) -> float | None:
@@ -354,6 +403,7 @@ def main() -> None:
         cross_validated_tables()
         held_out_tables()
         development_tables(args.limit)
+        agreement_table()
         if args.snownlp:
             snownlp_check(args.snownlp)
     throughput(args.throughput)

@@ -70,7 +70,7 @@ CONDUCT_TRAIN_SETS: tuple[str, ...] = (
 )
 # Written independently after this revision's heads were frozen, never trained or tuned on; the
 # benchmark measures them.
-HELD_OUT_DEBTOR: tuple[str, ...] = ("test_round7.jsonl",)
+HELD_OUT_DEBTOR: tuple[str, ...] = ("test_round7.jsonl", "test_round8.jsonl")
 HELD_OUT_CONDUCT: tuple[str, ...] = ("conduct_test_round8.jsonl",)
 HELD_OUT: tuple[str, ...] = HELD_OUT_DEBTOR + HELD_OUT_CONDUCT
 C_GRID: tuple[float, ...] = (8.0, 32.0, 128.0)
