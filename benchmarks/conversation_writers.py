@@ -27,7 +27,7 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", nargs="+", default=["test_round4.jsonl", "test_round5.jsonl", "test_round6.jsonl"])
+    parser.add_argument("--rounds", nargs="+", default=["test_round6.jsonl", "test_round7.jsonl", "test_round8.jsonl"])
     parser.add_argument("--c", nargs="+", type=float, default=[8.0, 32.0, 128.0])
     parser.add_argument("--tfidf", nargs="+", type=float, default=[1.0, 1.5])
     args = parser.parse_args()

@@ -151,3 +151,29 @@ def test_a_contrast_after_a_reassurance_is_a_signal_for_the_semantic_guard() -> 
     assert signals("我们不会上门，但是您今晚的电话会一直响")[column] == 1.0
     assert signals("我们不会上门，您放心")[column] == 0.0
     assert signals("但是您得按时还款")[column] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("不好意思，我们可能会在您公司的工作群里发个通知", "third_party_contact"),
+        ("您老伴挺明事理的，我这就打给他，让他替您把账还了", "third_party_contact"),
+        ("下面我以中国人民银行征信中心工作人员的身份跟您核实", "impersonation"),
+        ("您女儿要考公务员吧，这笔不清，政审肯定过不去", "false_legal_consequence"),
+        ("刑事立案告知书已经发到您手机上了，点链接就能看", "fake_legal_document"),
+    ],
+)
+def test_the_rules_know_round_eight_kinds_of_wording(text: str, rule: str) -> None:
+    assert rule in {v.rule for v in check(text, semantic=False)}, check(text, semantic=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "民事欠款不会影响孩子政审，这个您放心",
+        "我们不会在任何群里发您的信息",
+        "收到带链接的立案告知书短信是诈骗，别点",
+    ],
+)
+def test_lawful_words_about_groups_political_review_and_scam_links_are_compliant(text: str) -> None:
+    assert check(text, semantic=False) == [], check(text, semantic=False)
