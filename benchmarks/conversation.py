@@ -5,10 +5,10 @@ kept apart, then an outside check and throughput.
    (`heads/train_report.json`); every model choice was made on these. Emotion and intent: 5-fold,
    stratified, near-duplicates grouped, seed 2026. The conduct guard: each data set predicted by a
    head trained without it.
-2. Held-out (`train.HELD_OUT`): `data/test_round9.jsonl` and `data/conduct_test_round9.jsonl`,
+2. Held-out (`train.HELD_OUT`): `data/test_round9.jsonl` and `data/conduct_test_round10.jsonl`,
    written independently after this revision and never used for anything else; measured when the
    files exist.
-3. Development sets (`test.jsonl`, `test_round2.jsonl` to `test_round8.jsonl`, the conduct rounds 1-8): each was held-out
+3. Development sets (`test.jsonl`, `test_round2.jsonl` to `test_round8.jsonl`, the conduct rounds 1-9): each was held-out
    once and measured once; the shipped heads were trained on them since, so these are fit checks,
    not estimates.
 
@@ -58,6 +58,7 @@ DEV_EMOTION: tuple[tuple[str, str], ...] = (
     ("test_round8.jsonl", "measured once at emotion 0.880, intent macro-F1 0.913"),
 )
 DEV_CONDUCT: tuple[tuple[str, str], ...] = (
+    ("conduct_test_round9.jsonl", "round 9 (measured once: recall 0.988, false alarms 0.113)"),
     ("conduct_test_round8.jsonl", "round 8 (measured once: recall 0.950, false alarms 0.000)"),
     ("conduct_test_round7.jsonl", "round 7 (measured once: recall 0.963, false alarms 0.225)"),
     ("conduct_test_round6.jsonl", "round 6 (measured once: recall 0.900, false alarms 0.050)"),

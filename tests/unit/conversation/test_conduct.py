@@ -161,6 +161,8 @@ def test_a_contrast_after_a_reassurance_is_a_signal_for_the_semantic_guard() -> 
         ("下面我以中国人民银行征信中心工作人员的身份跟您核实", "impersonation"),
         ("您女儿要考公务员吧，这笔不清，政审肯定过不去", "false_legal_consequence"),
         ("刑事立案告知书已经发到您手机上了，点链接就能看", "fake_legal_document"),
+        ("贷款不还的话，学校会扣下你的毕业证", "false_legal_consequence"),
+        ("我这边是市交警支队的，你的车要协查", "impersonation"),
     ],
 )
 def test_the_rules_know_round_eight_kinds_of_wording(text: str, rule: str) -> None:
@@ -173,6 +175,10 @@ def test_the_rules_know_round_eight_kinds_of_wording(text: str, rule: str) -> No
         "民事欠款不会影响孩子政审，这个您放心",
         "我们不会在任何群里发您的信息",
         "收到带链接的立案告知书短信是诈骗，别点",
+        "别信外面说的啥“老赖”不“老赖”，失信名单只有法院能定",
+        "逾期会按规定报送征信，以后再贷款可能会难一些",
+        "公司规定不许给你家里人打电话，这事只跟你谈",
+        "我们不催你去借钱来还，你有多少还多少",
     ],
 )
 def test_lawful_words_about_groups_political_review_and_scam_links_are_compliant(text: str) -> None:
