@@ -20,7 +20,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from qingzhai.conversation import train as T
-from qingzhai.conversation.model import default_embedder, lexical_matrix
+from qingzhai.conversation.model import default_embedder
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 
@@ -35,25 +35,12 @@ def main() -> None:
     if unknown:
         parser.error(f"not development sets: {', '.join(sorted(unknown))} (held-out rounds are never used here)")
     examples = T.load_sets(T.EMOTION_TRAIN_SETS)
-    texts = [e.text for e in examples]
-    emb, _fresh = T.cached_embeddings(texts, default_embedder())
-    lexical = lexical_matrix(texts)
-    sources = np.array([e.source for e in examples])
-    y = {"emotion": np.array([e.emotion for e in examples]), "intent": np.array([e.intent for e in examples])}
-    results: dict[tuple[float, float], dict[str, list[float]]] = {}
+    emb, _fresh = T.cached_embeddings([e.text for e in examples], default_embedder())
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("training without each round", total=len(args.rounds) * len(args.tfidf))
-        for name in args.rounds:
-            test, fit = np.where(sources == name)[0], np.where(sources != name)[0]
-            for w in args.tfidf:
-                x = T._emotion_design(emb, lexical, texts, fit, w)
-                with T._one_thread():
-                    for c in args.c:
-                        scores = results.setdefault((c, w), {"emotion": [], "intent": []})
-                        for target, key in (("emotion", 0), ("intent", 1)):
-                            pred = T._fit(x[fit], y[target][fit], c).predict(x[test])
-                            scores[target].append(T._metrics(y[target][test], pred)[key])
-                progress.advance(task)
+        results = T.leave_sets_out(
+            examples, emb, args.rounds, grid_c=args.c, grid_tfidf=args.tfidf, progress=lambda n: progress.advance(task, n)
+        )
     table = Table(title="Heads trained without the round, scored on it (emotion accuracy / intent macro-F1)")
     table.add_column("C, TF-IDF weight")
     for name in args.rounds:

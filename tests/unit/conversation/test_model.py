@@ -151,3 +151,19 @@ def test_false_alarms_for_threshold_choice_weigh_each_data_set_once() -> None:
     flagged = np.array([False] * 8 + [True, False] + [True])
     # pooled: 1 of 10 compliant lines; per set: 0 of 8 and 1 of 2, averaged (the all-violation set has no compliant line)
     assert per_set_false_alarms(flagged, violation, sources) == pytest.approx(0.25)
+
+
+def test_leaving_a_set_out_scores_it_with_heads_that_never_saw_it() -> None:
+    from qingzhai.conversation.train import Example, leave_sets_out
+
+    rng = np.random.default_rng(0)
+    examples, rows = [], []
+    for source in ("a.jsonl", "b.jsonl", "c.jsonl"):
+        for i in range(20):
+            emotion, intent = ("anger", "abuse") if i % 2 else ("positive", "promise_to_pay")
+            examples.append(Example(f"{source}{i}{'烦' if i % 2 else '好'}", emotion, intent, source))
+            rows.append(rng.normal(size=8) + (3.0 if i % 2 else -3.0))
+    emb = np.vstack(rows).astype(np.float32)
+    scores = leave_sets_out(examples, emb, ["b.jsonl"], grid_c=(1.0,), grid_tfidf=(0.5,))
+    assert set(scores) == {(1.0, 0.5)}
+    assert scores[(1.0, 0.5)]["emotion"] == [1.0] and scores[(1.0, 0.5)]["intent"] == [1.0]
