@@ -20,7 +20,6 @@ import io
 import os
 import statistics
 import time
-import unicodedata
 import wave
 from dataclasses import dataclass, replace
 from datetime import date
@@ -30,7 +29,14 @@ from rich.console import Console
 from rich.table import Table
 
 from qingzhai.conversation.model import default_classifier
-from qingzhai.conversation.ports import EspeakSynthesizer, VoiceUnavailable, WhisperOptions, WhisperRecognizer
+from qingzhai.conversation.ports import (
+    EspeakSynthesizer,
+    VoiceUnavailable,
+    WhisperOptions,
+    WhisperRecognizer,
+    character_errors,
+    spoken_characters,
+)
 from qingzhai.conversation.rules import extract_promise
 
 console = Console()
@@ -59,11 +65,11 @@ class Clip:
 
     @property
     def errors(self) -> int:
-        return edit_distance(normalise(self.line.text), normalise(self.heard))
+        return character_errors(self.line.text, self.heard)
 
     @property
     def length(self) -> int:
-        return len(normalise(self.line.text))
+        return len(spoken_characters(self.line.text))
 
     @property
     def cer(self) -> float:
@@ -77,23 +83,6 @@ def load(path: Path = DATA) -> list[Line]:
             speaker, intent, text = raw.split("\t")
             rows.append(Line(speaker, intent, text))
     return rows
-
-
-def normalise(text: str) -> str:
-    """Characters only: punctuation, symbols and spaces removed, Latin letters lower-cased. Digits
-    are kept as written (三千 vs 3000 counts as errors); Traditional characters are not converted
-    here (the recogniser does that itself when OpenCC is installed)."""
-    return "".join(c for c in text.lower() if unicodedata.category(c)[0] in "LN")
-
-
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def wav_seconds(audio: bytes) -> float:
@@ -138,7 +127,7 @@ def accuracy_table(clips: list[Clip], ears: WhisperRecognizer) -> None:
             f"{errors / length:.3f}",
             f"{statistics.median(c.cer for c in sub):.3f}",
             f"{exact}/{len(sub)} ({exact / len(sub):.0%})",
-            str(sum(not normalise(c.heard) for c in sub)),
+            str(sum(not spoken_characters(c.heard) for c in sub)),
             f"{statistics.median(c.asr_seconds for c in sub):.2f}",
             f"{sum(c.asr_seconds for c in sub) / audio:.2f}",
         )

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -235,6 +236,30 @@ class WhisperRecognizer:
         if self._to_simplified:
             text = self._to_simplified(text)
         return strip_prompt_echo(text, o.initial_prompt)
+
+
+def spoken_characters(text: str) -> str:
+    """What a transcript is scored on: letters and digits only (punctuation, symbols and spaces
+    removed, Latin lower-cased). Digits stay as written, so 三千 against 3000 counts as errors."""
+    return "".join(c for c in text.lower() if unicodedata.category(c)[0] in "LN")
+
+
+def character_errors(reference: str, heard: str) -> int:
+    """Edit distance between the spoken characters of what was said and what was heard."""
+    a, b = spoken_characters(reference), spoken_characters(heard)
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def character_error_rate(reference: str, heard: str) -> float:
+    """CER: character errors over the reference's spoken characters (above 1.0 when a recogniser
+    hallucinates)."""
+    return character_errors(reference, heard) / len(spoken_characters(reference))
 
 
 def strip_prompt_echo(text: str, prompt: str | None) -> str:

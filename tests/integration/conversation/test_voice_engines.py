@@ -23,25 +23,19 @@ from tests.builders import NOW, make_case
 
 from qingzhai.conversation import bot
 from qingzhai.conversation.models import Recording
-from qingzhai.conversation.ports import EspeakSynthesizer, WhisperRecognizer, spoken_form, strip_prompt_echo
+from qingzhai.conversation.ports import (
+    EspeakSynthesizer,
+    WhisperRecognizer,
+    character_error_rate,
+    spoken_form,
+    strip_prompt_echo,
+)
 from qingzhai.conversation.testing import fake_ports
 from qingzhai.core.actor import SYSTEM
 from qingzhai.core.errors import RuleViolation
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_CER = 0.5
-
-
-def _cer(reference: str, heard: str) -> float:
-    ref = "".join(c for c in reference if CJK.match(c) or c.isalnum())
-    hyp = "".join(c for c in heard if CJK.match(c) or c.isalnum())
-    prev = list(range(len(hyp) + 1))
-    for i, a in enumerate(ref, 1):
-        cur = [i]
-        for j, b in enumerate(hyp, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a != b)))
-        prev = cur
-    return prev[-1] / len(ref)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +62,7 @@ def test_spoken_mandarin_comes_back_as_chinese_text_close_to_what_was_said(
     assert audio[:4] == b"RIFF" and len(audio) > 20_000
     heard = ears.transcribe(audio)
     assert len(CJK.findall(heard)) >= len(sentence) // 2, heard
-    assert _cer(sentence, heard) <= MAX_CER, heard
+    assert character_error_rate(sentence, heard) <= MAX_CER, heard
 
 
 @pytest.mark.slow
@@ -96,7 +90,7 @@ def test_voice_turn_hears_the_debtor_and_speaks_the_reply_with_the_real_engines(
     conv = bot.start_conversation(session, case, channel="bot_call", now=NOW, actor=SYSTEM, ports=ports).conversation
     audio = mouth.synthesize("是我，有什么事吗")
     turn = bot.voice_turn(session, conv, audio, now=NOW, actor=SYSTEM, recognizer=ears, synthesizer=mouth, ports=ports)
-    assert CJK.search(turn.heard) and _cer("是我，有什么事吗", turn.heard) <= MAX_CER, turn.heard
+    assert CJK.search(turn.heard) and character_error_rate("是我，有什么事吗", turn.heard) <= MAX_CER, turn.heard
     assert turn.result.reply is not None and turn.reply_audio is not None and turn.reply_audio[:4] == b"RIFF"
     stored = session.scalars(select(Recording).where(Recording.conversation_id == conv.id, Recording.kind == "audio")).all()
     assert len(stored) == 1
@@ -112,3 +106,8 @@ def test_an_echo_of_a_configured_whisper_prompt_is_not_taken_as_said() -> None:
     assert strip_prompt_echo("我要向您抱歉，喂，你好。", "喂，你好。") == "我要向您抱歉，"
     assert strip_prompt_echo("喂，你好。", "喂，你好。") == ""
     assert strip_prompt_echo("你好，我下周还", None) == "你好，我下周还"
+
+
+def test_character_error_rate_ignores_punctuation_and_counts_digits_as_written() -> None:
+    assert character_error_rate("是我，有什么事吗", "是我有什么事吗?") == 0
+    assert character_error_rate("还三千", "还3000") == pytest.approx(4 / 3)  # two substitutions, two insertions
