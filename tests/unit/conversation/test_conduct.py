@@ -77,9 +77,29 @@ def test_rules_alone_are_available_without_the_model() -> None:
         "您说的逮捕令是假的，请不要相信",
         "您说有人去您单位闹，那不是我们公司的人，建议您报警",
         "您提到父母愿意帮忙，这是您家里的决定，我们不会去找他们",
+        "不会因为一次逾期就坐牢，您别太担心",
+        "用网贷还网贷只会越滚越大，我们不建议这样",
+        "刷信用卡套现是违法的，您千万别这么做",
+        "想跟您核对一下信用卡还款的安排，现在方便吗",
+        "法院判决后，法院可以依法冻结被执行人的账户，这是法律程序",
+        "我们不会上门，也不会贴大字报、拉横幅、发朋友圈",
+        "去当铺典当首饰来还我们，这个我们不建议",
+        "拆东墙补西墙只会越欠越多，您按能力来",
+        "侬勿要为了还阿拉去借别额网贷，量力而行",
+        "你说有人把你照片发到群里，那不是我们公司的人，你可以报警",
+        "我给你留个备注，月底过后我再打给你",
+        "你爸你妈、你兄弟姊妹，我们一个都不打",
+        "自称我们公司的人让你转私人账户，那是骗子，你别转",
+        "民事欠款不会影响孩子政审，这个您放心",
+        "我们不会在任何群里发您的信息",
+        "收到带链接的立案告知书短信是诈骗，别点",
+        "别信外面说的啥“老赖”不“老赖”，失信名单只有法院能定",
+        "逾期会按规定报送征信，以后再贷款可能会难一些",
+        "公司规定不许给你家里人打电话，这事只跟你谈",
+        "我们不催你去借钱来还，你有多少还多少",
     ],
 )
-def test_negation_after_the_trigger_debunking_and_reported_speech_are_compliant(text: str) -> None:
+def test_negation_debunking_reported_speech_and_warnings_are_compliant(text: str) -> None:
     assert check(text, semantic=False) == [], check(text, semantic=False)
 
 
@@ -96,15 +116,6 @@ def test_negation_after_the_trigger_debunking_and_reported_speech_are_compliant(
         ("我是你们辖区派出所的民警，来核实你的欠款", "impersonation"),
         ("你就是个寄生虫", "insult"),
         ("你们东北人就是爱赖账", "sexual_or_discriminatory"),
-    ],
-)
-def test_the_rules_know_the_wider_vocabulary_of_each_kind(text: str, rule: str) -> None:
-    assert rule in {v.rule for v in check(text, semantic=False)}
-
-
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
         ("账可以慢慢算，但你再躲着，哪天磕出个挂彩的样子可别说没提醒", "threat_violence"),
         ("今天不到账，你的头像和证件照就会挂在我们的曝光台上", "threat_exposure"),
         ("我们这边会跟你们厂里的主管沟通一下这件事", "third_party_contact"),
@@ -116,46 +127,6 @@ def test_the_rules_know_the_wider_vocabulary_of_each_kind(text: str, rule: str) 
         ("从今天起每隔半小时一次，直到你接为止", "harassment_frequency"),
         ("你这个年纪了，谁知道哪天就没了，我们不给你分期", "sexual_or_discriminatory"),
         ("你手机里备注大舅的那个号码，我们下午打过去问问", "third_party_contact"),
-    ],
-)
-def test_the_rules_know_round_six_kinds_of_wording(text: str, rule: str) -> None:
-    assert rule in {v.rule for v in check(text, semantic=False)}, check(text, semantic=False)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "不会因为一次逾期就坐牢，您别太担心",
-        "用网贷还网贷只会越滚越大，我们不建议这样",
-        "刷信用卡套现是违法的，您千万别这么做",
-        "想跟您核对一下信用卡还款的安排，现在方便吗",
-        "法院判决后，法院可以依法冻结被执行人的账户，这是法律程序",
-        "我们不会上门，也不会贴大字报、拉横幅、发朋友圈",
-        "去当铺典当首饰来还我们，这个我们不建议",
-        "拆东墙补西墙只会越欠越多，您按能力来",
-        "侬勿要为了还阿拉去借别额网贷，量力而行",
-        "你说有人把你照片发到群里，那不是我们公司的人，你可以报警",
-        "我给你留个备注，月底过后我再打给你",
-        "你爸你妈、你兄弟姊妹，我们一个都不打",
-        "自称我们公司的人让你转私人账户，那是骗子，你别转",
-    ],
-)
-def test_denied_causes_warnings_and_card_repayment_talk_are_compliant(text: str) -> None:
-    assert check(text, semantic=False) == [], check(text, semantic=False)
-
-
-def test_a_contrast_after_a_reassurance_is_a_signal_for_the_semantic_guard() -> None:
-    from qingzhai.conversation.conduct import SIGNAL_NAMES, signals
-
-    column = SIGNAL_NAMES.index("contrast_after_reassurance")
-    assert signals("我们不会上门，但是您今晚的电话会一直响")[column] == 1.0
-    assert signals("我们不会上门，您放心")[column] == 0.0
-    assert signals("但是您得按时还款")[column] == 0.0
-
-
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
         ("不好意思，我们可能会在您公司的工作群里发个通知", "third_party_contact"),
         ("您老伴挺明事理的，我这就打给他，让他替您把账还了", "third_party_contact"),
         ("下面我以中国人民银行征信中心工作人员的身份跟您核实", "impersonation"),
@@ -165,21 +136,14 @@ def test_a_contrast_after_a_reassurance_is_a_signal_for_the_semantic_guard() -> 
         ("我这边是市交警支队的，你的车要协查", "impersonation"),
     ],
 )
-def test_the_rules_know_round_eight_kinds_of_wording(text: str, rule: str) -> None:
+def test_the_rules_know_the_wider_vocabulary_of_each_kind(text: str, rule: str) -> None:
     assert rule in {v.rule for v in check(text, semantic=False)}, check(text, semantic=False)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "民事欠款不会影响孩子政审，这个您放心",
-        "我们不会在任何群里发您的信息",
-        "收到带链接的立案告知书短信是诈骗，别点",
-        "别信外面说的啥“老赖”不“老赖”，失信名单只有法院能定",
-        "逾期会按规定报送征信，以后再贷款可能会难一些",
-        "公司规定不许给你家里人打电话，这事只跟你谈",
-        "我们不催你去借钱来还，你有多少还多少",
-    ],
-)
-def test_lawful_words_about_groups_political_review_and_scam_links_are_compliant(text: str) -> None:
-    assert check(text, semantic=False) == [], check(text, semantic=False)
+def test_a_contrast_after_a_reassurance_is_a_signal_for_the_semantic_guard() -> None:
+    from qingzhai.conversation.conduct import SIGNAL_NAMES, signals
+
+    column = SIGNAL_NAMES.index("contrast_after_reassurance")
+    assert signals("我们不会上门，但是您今晚的电话会一直响")[column] == 1.0
+    assert signals("我们不会上门，您放心")[column] == 0.0
+    assert signals("但是您得按时还款")[column] == 0.0
