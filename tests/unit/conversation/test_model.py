@@ -23,6 +23,20 @@ class HashEmbedder:
         return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-6)
 
 
+def _random_heads(*, seed: int, tfidf: CharTfidf | None = None) -> Heads:
+    rng = np.random.default_rng(seed)
+    width = HashEmbedder.dim + len(FEATURE_NAMES) + (len(tfidf.vocabulary) if tfidf else 0)
+    return Heads(
+        rng.normal(size=(len(EMOTIONS), width)),
+        rng.normal(size=len(EMOTIONS)),
+        rng.normal(size=(len(INTENTS), width)),
+        rng.normal(size=len(INTENTS)),
+        np.zeros(len(FEATURE_NAMES)),
+        np.ones(len(FEATURE_NAMES)),
+        tfidf=tfidf,
+    )
+
+
 def test_cue_features_have_one_value_per_name() -> None:
     assert len(features("下周五还五千，谢谢")) == len(FEATURE_NAMES)
 
@@ -34,16 +48,7 @@ def test_negated_cues_are_counted_apart() -> None:
 
 
 def test_heads_round_trip_and_classify_in_batches(tmp_path: Path) -> None:
-    rng = np.random.default_rng(1)
-    width = HashEmbedder.dim + len(FEATURE_NAMES)
-    heads = Heads(
-        rng.normal(size=(len(EMOTIONS), width)),
-        rng.normal(size=len(EMOTIONS)),
-        rng.normal(size=(len(INTENTS), width)),
-        rng.normal(size=len(INTENTS)),
-        np.zeros(len(FEATURE_NAMES)),
-        np.ones(len(FEATURE_NAMES)),
-    )
+    heads = _random_heads(seed=1)
     path = tmp_path / "heads.npz"
     heads.save(path)
     loaded = Heads.load(path)
@@ -71,18 +76,8 @@ def test_char_ngrams_mark_the_start_and_end_of_the_utterance() -> None:
 
 
 def test_heads_with_a_tfidf_block_round_trip_and_classify(tmp_path: Path) -> None:
-    rng = np.random.default_rng(2)
     tfidf = CharTfidf.fit(["你好", "下周五还五千", "滚"])
-    width = HashEmbedder.dim + len(FEATURE_NAMES) + len(tfidf.vocabulary)
-    heads = Heads(
-        rng.normal(size=(len(EMOTIONS), width)),
-        rng.normal(size=len(EMOTIONS)),
-        rng.normal(size=(len(INTENTS), width)),
-        rng.normal(size=len(INTENTS)),
-        np.zeros(len(FEATURE_NAMES)),
-        np.ones(len(FEATURE_NAMES)),
-        tfidf=tfidf,
-    )
+    heads = _random_heads(seed=2, tfidf=tfidf)
     heads.save(tmp_path / "heads.npz")
     loaded = Heads.load(tmp_path / "heads.npz")
     assert loaded.tfidf is not None and loaded.tfidf.vocabulary == tfidf.vocabulary
