@@ -113,6 +113,10 @@ def _yes(ok: bool) -> str:
     return "yes" if ok else "no"
 
 
+def _figures(figures: dict[str, float], keys: tuple[str, ...]) -> list[str]:
+    return [f"{figures[key]:.3f}" for key in keys]
+
+
 def cross_validated_tables() -> dict[str, float]:
     if not REPORT_PATH.exists():
         console.print(f"no {REPORT_PATH.name}: run `.venv/bin/python -m qingzhai.conversation.train` first")
@@ -128,25 +132,12 @@ def cross_validated_tables() -> dict[str, float]:
         )
         for col in ("rows", "n", "emotion accuracy", "emotion macro-F1", "intent accuracy", "intent macro-F1"):
             table.add_column(col, justify="left" if col == "rows" else "right")
-        table.add_row(
-            "all training + development",
-            str(emo["examples"]),
-            f"{emo['emotion_cv_accuracy']:.3f}",
-            f"{emo['emotion_cv_macro_f1']:.3f}",
-            f"{emo['intent_cv_accuracy']:.3f}",
-            f"{emo['intent_cv_macro_f1']:.3f}",
-        )
+        total = ("emotion_cv_accuracy", "emotion_cv_macro_f1", "intent_cv_accuracy", "intent_cv_macro_f1")
+        table.add_row("all training + development", str(emo["examples"]), *_figures(emo, total))
+        keys = ("emotion_accuracy", "emotion_macro_f1", "intent_accuracy", "intent_macro_f1")
         for name, f in emo["by_source"].items():
             dev = name in dict(DEV_EMOTION)
-            label = f"  of which {name}" + (" (development set)" if dev else "")
-            table.add_row(
-                label,
-                str(f["n"]),
-                f"{f['emotion_accuracy']:.3f}",
-                f"{f['emotion_macro_f1']:.3f}",
-                f"{f['intent_accuracy']:.3f}",
-                f"{f['intent_macro_f1']:.3f}",
-            )
+            table.add_row(f"  of which {name}" + (" (development set)" if dev else ""), str(f["n"]), *_figures(f, keys))
         console.print(table)
         console.print(
             f"chosen: emotion C={emo['emotion_c']:g}, TF-IDF weight {emo['emotion_tfidf']:g}; "
@@ -165,20 +156,12 @@ def cross_validated_tables() -> dict[str, float]:
         table.add_row(
             "all conduct sets",
             str(con["examples"]),
-            f"{con['rules_cv_recall']:.3f}",
-            f"{con['rules_cv_false_alarms']:.3f}",
-            f"{con['cv_recall']:.3f}",
+            *_figures(con, ("rules_cv_recall", "rules_cv_false_alarms", "cv_recall")),
             f"{con['cv_false_alarms']:.3f} (mean over the sets {con.get('per_set_false_alarms', float('nan')):.3f})",
         )
+        keys = ("rules_recall", "rules_false_alarms", "recall", "false_alarms")
         for name, f in con["by_source"].items():
-            table.add_row(
-                f"  of which {name}",
-                str(f["n"]),
-                f"{f['rules_recall']:.3f}",
-                f"{f['rules_false_alarms']:.3f}",
-                f"{f['recall']:.3f}",
-                f"{f['false_alarms']:.3f}",
-            )
+            table.add_row(f"  of which {name}", str(f["n"]), *_figures(f, keys))
         console.print(table)
         console.print(
             f"chosen: C={con['c']:g}, TF-IDF weight {con['tfidf']:g}, threshold {con['threshold']:g} "
@@ -220,24 +203,26 @@ def accuracy_tables(
     return {"emotion_accuracy": emo_acc, "emotion_macro_f1": emo_f1, "intent_accuracy": int_acc, "intent_macro_f1": int_f1}
 
 
+def _measurable(names: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """The held-out files already written; the others are named as still to come."""
+    for name in names:
+        if not (DATA_DIR / name).exists():
+            console.print(f"Held-out {what} ({name}): {NOT_YET}")
+    return tuple(name for name in names if (DATA_DIR / name).exists())
+
+
 def held_out_tables(limit: int | None = None) -> dict[str, float]:
     out: dict[str, float] = {}
-    for name in HELD_OUT_DEBTOR:
-        if not (DATA_DIR / name).exists():
-            console.print(f"Held-out emotion and intent ({name}): {NOT_YET}")
-            continue
+    measured = _measurable(HELD_OUT_DEBTOR, "emotion and intent")
+    for name in measured:
         title = f"HELD-OUT {name}: written independently after the heads were frozen"
         figures = accuracy_tables(name, title, held_out=True)
         out |= {f"held_out_{name.removesuffix('.jsonl')}_{k}": v for k, v in figures.items()}
-    measured = tuple(name for name in HELD_OUT_DEBTOR if (DATA_DIR / name).exists())
     if len(measured) > 1:
         title = f"HELD-OUT, all {len(measured)} rounds pooled ({', '.join(measured)}): the steadier estimate"
         figures = accuracy_tables(measured, title, held_out=True)
         out |= {f"held_out_pooled_{k}": v for k, v in figures.items()}
-    present = tuple((name, f"HELD-OUT {name.removesuffix('.jsonl')}") for name in HELD_OUT_CONDUCT if (DATA_DIR / name).exists())
-    for name in HELD_OUT_CONDUCT:
-        if not (DATA_DIR / name).exists():
-            console.print(f"Held-out conduct guard ({name}): {NOT_YET}")
+    present = tuple((name, f"HELD-OUT {name.removesuffix('.jsonl')}") for name in _measurable(HELD_OUT_CONDUCT, "conduct guard"))
     if present:
         title = "HELD-OUT conduct guard: written independently after this revision"
         out |= conduct_table(present, title=title, held_out=True)
