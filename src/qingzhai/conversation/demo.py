@@ -21,6 +21,8 @@ from qingzhai.registry.rules import Stage
 from qingzhai.sim.personas import PERSONAS, VIOLATING_CALL, persona
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from qingzhai.demo import DemoContext
 
 BOT_OPERATOR = Actor(id="demo-bot", name="demo bot", role=Role.system, source="demo")
@@ -37,6 +39,12 @@ def contact_time(now: datetime, tz: str = "Asia/Shanghai") -> datetime:
     return datetime.combine(day, time(10), tzinfo=zone(tz))
 
 
+def _contactable_cases(session: Session, at: datetime) -> list[registry.Case]:
+    """Open cases with no hold (dispute, moratorium, cease) at `at`, among the first 200."""
+    cases, _total = registry.list_cases(session, limit=200)
+    return [c for c in cases if c.stage != Stage.closed.value and not registry.active_holds(session, c, now=at)]
+
+
 def demo_step(ctx: DemoContext) -> None:
     ports = default_ports()
     at = contact_time(ctx.now)
@@ -51,8 +59,7 @@ def demo_step(ctx: DemoContext) -> None:
         title=_("Bot conversations with simulated debtors"),
     )
     with unit_of_work(engine_for(ctx.url)) as session:
-        cases, _total = registry.list_cases(session, limit=200)
-        open_cases = [c for c in cases if c.stage != Stage.closed.value and not registry.active_holds(session, c, now=at)]
+        open_cases = _contactable_cases(session, at)
         ctx.rng.shuffle(open_cases)
         for index, (case, persona) in enumerate(zip(open_cases, PERSONAS, strict=False)):
             when = at + timedelta(minutes=5 * index)
@@ -153,10 +160,10 @@ def voice_call(ctx: DemoContext, *, at: datetime, ports: bot.Ports) -> None:
         _("Debtor said"), _("Speech recognition heard"), _("Intent"), _("Bot replied"), title=_("A bot call on the voice channel")
     )
     with unit_of_work(engine_for(ctx.url)) as session:
-        cases, _total = registry.list_cases(session, limit=200)
-        case = next((c for c in cases if c.stage != Stage.closed.value and not registry.active_holds(session, c, now=at)), None)
-        if case is None:
+        cases = _contactable_cases(session, at)
+        if not cases:
             return
+        case = cases[0]
         outcome = ""
         try:
             with session.begin_nested():
