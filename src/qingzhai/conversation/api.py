@@ -72,8 +72,7 @@ def start_conversation(body: ConversationCreate, session: SessionDep, actor: Act
 @router.post("/bot/conversations/{conversation_id}/turns", response_model=BotReplyRead, tags=["conversation"])
 def take_turn(conversation_id: str, body: TurnCreate, session: SessionDep, actor: ActorDep) -> BotReplyRead:
     """The debtor's message in (SMS/WeChat webhook), the bot's reply out."""
-    conv = bot_service.get_conversation(session, conversation_id)
-    registry.get_case(session, conv.case_id, actor=actor)
+    conv = bot_service.get_conversation(session, conversation_id, actor=actor)
     result = bot_service.take_turn(session, conv, body.text, now=clock.now(), actor=actor)
     session.commit()
     return _reply(result)
@@ -94,8 +93,7 @@ def voice_turn(
 ) -> VoiceReplyRead:
     """The voice channel: the debtor's speech in, the bot's reply out as text and as speech. The
     audio is stored encrypted as a recording of the conversation."""
-    conv = bot_service.get_conversation(session, conversation_id)
-    registry.get_case(session, conv.case_id, actor=actor)
+    conv = bot_service.get_conversation(session, conversation_id, actor=actor)
     turn = bot_service.voice_turn(
         session,
         conv,
@@ -113,8 +111,7 @@ def voice_turn(
 @router.get("/bot/conversations/{conversation_id}/transcript", tags=["conversation"])
 def transcript(conversation_id: str, session: SessionDep, actor: ActorDep) -> list[dict[str, object]]:
     """The turns, decrypted; the read is audited."""
-    conv = bot_service.get_conversation(session, conversation_id)
-    registry.get_case(session, conv.case_id, actor=actor)
+    conv = bot_service.get_conversation(session, conversation_id, actor=actor)
     turns = bot_service.read_transcript(session, conv, actor=actor, now=clock.now())
     session.commit()
     return turns

@@ -209,8 +209,12 @@ def _reason(reason: Any) -> dict[str, Any]:
     return {k: getattr(reason, k, None) for k in ("rule", "text_en", "text_zh")}
 
 
-def get_conversation(session: Session, conversation_id: str) -> BotConversation:
-    return get_or_not_found(session, BotConversation, conversation_id, what="conversation", field="conversation_id")
+def get_conversation(session: Session, conversation_id: str, *, actor: Actor | None = None) -> BotConversation:
+    """The conversation; with `actor`, only if the actor may see its case (else NotFound, as for the case)."""
+    conv = get_or_not_found(session, BotConversation, conversation_id, what="conversation", field="conversation_id")
+    if actor is not None:
+        registry.get_case(session, conv.case_id, actor=actor)
+    return conv
 
 
 def take_turn(
