@@ -37,7 +37,8 @@ def main() -> None:
     examples = T.load_sets(T.EMOTION_TRAIN_SETS)
     emb, _fresh = T.cached_embeddings([e.text for e in examples], default_embedder())
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("training without each round", total=len(args.rounds) * len(args.tfidf))
+        fits = 2 * len(args.rounds) * len(args.tfidf)  # emotion and intent
+        task = progress.add_task("training without each round", total=fits)
         results = T.leave_sets_out(
             examples, emb, args.rounds, grid_c=args.c, grid_tfidf=args.tfidf, progress=lambda n: progress.advance(task, n)
         )

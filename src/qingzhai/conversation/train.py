@@ -226,22 +226,31 @@ def _metrics(truth: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
 
 
 def cross_validate(
-    examples: list[Example], emb: np.ndarray, *, grid_c: Sequence[float] = C_GRID, grid_tfidf: Sequence[float] = TFIDF_GRID
+    examples: list[Example],
+    emb: np.ndarray,
+    *,
+    grid_c: Sequence[float] = C_GRID,
+    grid_tfidf: Sequence[float] = TFIDF_GRID,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, dict[tuple[float, float], np.ndarray]]:
-    """Out-of-fold predictions of both heads for every (C, TF-IDF weight) in the grid."""
+    """Out-of-fold predictions of both heads for every (C, TF-IDF weight) in the grid. The folds
+    are (fit, test) index pairs; by default stratified per task with near-duplicates grouped."""
     texts = [e.text for e in examples]
     lexical = lexical_matrix(texts)
     targets = {"emotion": np.array([e.emotion for e in examples]), "intent": np.array([e.intent for e in examples])}
-    groups = near_duplicate_groups(texts)
+    groups = near_duplicate_groups(texts) if folds is None else None
     out: dict[str, dict[tuple[float, float], np.ndarray]] = {task: {} for task in targets}
     with _one_thread():
         for task, y in targets.items():
-            for tr, te in cv_folds(y, groups):
+            for tr, te in cv_folds(y, groups) if folds is None else folds:
                 for w in grid_tfidf:
                     x = _emotion_design(emb, lexical, texts, tr, w)
                     for c in grid_c:
                         pred = out[task].setdefault((c, w), np.empty(len(y), dtype=object))
                         pred[te] = _fit(x[tr], y[tr], c).predict(x[te])
+                    if progress:
+                        progress(1)
     return out
 
 
@@ -256,24 +265,15 @@ def leave_sets_out(
 ) -> dict[tuple[float, float], dict[str, list[float]]]:
     """Emotion accuracy and intent macro-F1 on each named source set, from heads trained on every
     other set, per (C, TF-IDF weight): how the design does on a writer it has not seen."""
-    texts = [e.text for e in examples]
-    lexical = lexical_matrix(texts)
     sources = np.array([e.source for e in examples])
-    y = {"emotion": np.array([e.emotion for e in examples]), "intent": np.array([e.intent for e in examples])}
-    out: dict[tuple[float, float], dict[str, list[float]]] = {}
-    for name in held:
-        test, fit = np.where(sources == name)[0], np.where(sources != name)[0]
-        for w in grid_tfidf:
-            x = _emotion_design(emb, lexical, texts, fit, w)
-            with _one_thread():
-                for c in grid_c:
-                    scores = out.setdefault((c, w), {"emotion": [], "intent": []})
-                    for target, key in (("emotion", 0), ("intent", 1)):
-                        pred = _fit(x[fit], y[target][fit], c).predict(x[test])
-                        scores[target].append(_metrics(y[target][test], pred)[key])
-            if progress:
-                progress(1)
-    return out
+    folds = [(np.where(sources != name)[0], np.where(sources == name)[0]) for name in held]
+    oof = cross_validate(examples, emb, grid_c=grid_c, grid_tfidf=grid_tfidf, folds=folds, progress=progress)
+    truth = {"emotion": np.array([e.emotion for e in examples]), "intent": np.array([e.intent for e in examples])}
+    key = {"emotion": 0, "intent": 1}  # accuracy for emotion, macro-F1 for intent
+    return {
+        setting: {task: [_metrics(truth[task][te], oof[task][setting][te])[key[task]] for _tr, te in folds] for task in truth}
+        for setting in oof["emotion"]
+    }
 
 
 def _weights(
